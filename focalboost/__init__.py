@@ -1,0 +1,26 @@
+"""focalboost: focal loss as a first-class objective for gradient-boosted trees.
+
+Public names
+------------
+FocalXGBClassifier, FocalLGBMClassifier
+    scikit-learn classifiers on ``xgboost.train`` / ``lightgbm.train``.
+BinaryFocalLoss
+    The loss maths (:mod:`focalboost.losses`).
+focal_loss
+    The focal loss of predicted probabilities (:mod:`focalboost.metrics`).
+"""
+
+from .lightgbm import FocalLGBMClassifier
+from .losses import BinaryFocalLoss
+from .metrics import focal_loss
+from .xgboost import FocalXGBClassifier
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "BinaryFocalLoss",
+    "FocalLGBMClassifier",
+    "FocalXGBClassifier",
+    "__version__",
+    "focal_loss",
+]

@@ -1,0 +1,349 @@
+"""Shared scikit-learn logic of the focal classifiers.
+
+Validation, label encoding, sample weights, the focal-optimal intercept, eval
+sets and the probability link live here once; the backend modules only turn
+prepared arrays into a booster and a booster into margins.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._link import expit
+from ._objective import resolve_eval_metric
+from .losses import HESSIAN_POLICIES, BinaryFocalLoss, _check_alpha, _check_gamma
+
+_ACCEPT_SPARSE = ("csr", "csc")
+
+
+# ------------------------------------------------------------------ validators
+def check_int(name, value, *, low=None, allow_none=False):
+    """Return ``value`` as an int, or raise naming ``name`` and the value."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name} must be an integer; got {value!r} of type {type(value).__name__}."
+        )
+    if low is not None and value < low:
+        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
+    return int(value)
+
+
+def check_real(
+    name, value, *, low=None, high=None, low_open=False, high_open=False
+) -> float:
+    """Return ``value`` as a finite float in the given range, or raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be a real number; got {value!r} of type "
+            f"{type(value).__name__}."
+        )
+    value = float(value)
+    bad = not np.isfinite(value)
+    if low is not None:
+        bad |= value <= low if low_open else value < low
+    if high is not None:
+        bad |= value >= high if high_open else value > high
+    if bad:
+        lo = "(" if low_open else "["
+        hi = ")" if high_open else "]"
+        lo_v = "-inf" if low is None else low
+        hi_v = "inf" if high is None else high
+        rng = f"{lo}{lo_v}, {hi_v}{hi}"
+        raise ValueError(f"{name} must be a finite number in {rng}; got {value!r}.")
+    return value
+
+
+def check_sample_weight(sample_weight, n_samples, *, name="sample_weight"):
+    """Validate non-negative, finite sample weights of shape (n_samples,)."""
+    if sample_weight is None:
+        return None
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{name} must be an array-like of numbers; got "
+            f"{type(sample_weight).__name__}."
+        ) from exc
+    if w.ndim != 1 or w.shape[0] != n_samples:
+        raise ValueError(
+            f"{name}.shape must be ({n_samples},), matching the number of samples; "
+            f"got {w.shape}."
+        )
+    if not np.all(np.isfinite(w)):
+        raise ValueError(f"{name} must be finite; got NaN or infinite values.")
+    if np.any(w < 0):
+        raise ValueError(
+            f"{name} must be non-negative; got minimum {float(w.min())!r}."
+        )
+    if not np.any(w > 0):
+        raise ValueError(f"{name} must not be all zero (total weight is 0).")
+    return w
+
+
+def _n_rows(X):
+    return X.shape[0]
+
+
+def _take_rows(X, mask):
+    return X[mask] if not sp.issparse(X) else X[np.flatnonzero(mask)]
+
+
+@dataclass
+class _EvalData:
+    """One prepared evaluation set: features, encoded labels, weights."""
+
+    X: object
+    y: np.ndarray
+    sample_weight: np.ndarray | None
+
+
+class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
+    """Shared ``fit`` / ``predict`` machinery for the focal classifiers.
+
+    Subclasses implement ``_backend_params()`` (validated native parameters),
+    ``_fit_backend(...)`` and ``_raw_margin(X)`` (margin *without* intercept
+    for backends that do not store it, with it for those that do).
+    """
+
+    # ------------------------------------------------------------- sklearn API
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = True
+        return tags
+
+    def _validate_common_params(self):
+        alpha = _check_alpha(self.alpha)
+        gamma = _check_gamma(self.gamma)
+        if not isinstance(self.hessian, str) or self.hessian not in HESSIAN_POLICIES:
+            raise ValueError(
+                f"hessian must be one of {HESSIAN_POLICIES}; got {self.hessian!r}."
+            )
+        check_int("n_estimators", self.n_estimators, low=0)
+        check_real("learning_rate", self.learning_rate, low=0, low_open=True)
+        check_int(
+            "early_stopping_rounds", self.early_stopping_rounds, low=1, allow_none=True
+        )
+        if self.booster_params is not None and not isinstance(
+            self.booster_params, dict
+        ):
+            raise TypeError(
+                "booster_params must be a dict of native parameters or None; got "
+                f"{type(self.booster_params).__name__}."
+            )
+        reserved = set(self.booster_params or {}) & self._reserved_params
+        if reserved:
+            raise ValueError(
+                f"booster_params must not set {sorted(reserved)}: focalboost owns the "
+                "objective, the intercept and the metric, and the focal `alpha` / "
+                "`gamma` are estimator parameters (use reg_alpha / min_split_loss "
+                "for the backend's regularisers)."
+            )
+        return alpha, gamma
+
+    def _seed(self):
+        if self.random_state is None:
+            return None
+        if isinstance(self.random_state, numbers.Integral) and not isinstance(
+            self.random_state, bool
+        ):
+            return int(self.random_state)
+        rng = check_random_state(self.random_state)
+        return int(rng.randint(np.iinfo(np.int32).max))
+
+    def _validate_X(self, X, *, reset):
+        return validate_data(
+            self,
+            X,
+            reset=reset,
+            accept_sparse=_ACCEPT_SPARSE,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite="allow-nan",
+        )
+
+    def _encode_y(self, y, *, name):
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        classes = self.classes_
+        try:
+            idx = np.searchsorted(classes, y)
+            idx = np.clip(idx, 0, len(classes) - 1)
+            ok = classes[idx] == y
+        except TypeError as exc:
+            raise ValueError(
+                f"{name} has labels not comparable with classes_."
+            ) from exc
+        if not np.all(ok):
+            unseen = np.unique(y[~ok])
+            raise ValueError(
+                f"{name} contains labels not seen in y: {unseen.tolist()!r}; "
+                f"classes_ is {classes.tolist()!r}."
+            )
+        return idx.astype(np.float64)
+
+    def fit(self, X, y, sample_weight=None, eval_set=None, eval_sample_weight=None):
+        """Fit the focal-loss boosted model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training features; NaN marks a missing value.
+        y : array-like of shape (n_samples,)
+            Binary labels of any type (strings, bools, integers).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights, applied inside the objective (Hessian policy
+            first, then the weight). Zero-weight rows are dropped.
+        eval_set : list of (X, y) tuples, default=None
+            Validation sets; the last one drives early stopping.
+        eval_sample_weight : list of array-like, default=None
+            Weights of each validation set.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        alpha, gamma = self._validate_common_params()
+        native = self._backend_params()
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=_ACCEPT_SPARSE,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite="allow-nan",
+        )
+        check_classification_targets(y)
+        y_type = type_of_target(y, input_name="y", raise_unknown=True)
+        if y_type != "binary":
+            raise ValueError(
+                "Only binary classification is supported. The type of the target "
+                f"is {y_type}."
+            )
+        w = check_sample_weight(sample_weight, _n_rows(X))
+        if w is not None and np.any(w == 0):
+            keep = w > 0
+            X, y, w = _take_rows(X, keep), y[keep], w[keep]
+        classes = np.unique(y)
+        if classes.shape[0] < 2:
+            raise ValueError(
+                "y (after dropping zero-weight samples) contains only one class "
+                f"({classes.tolist()!r}); focal loss needs two classes."
+            )
+        self.classes_ = classes
+        y_enc = self._encode_y(y, name="y")
+
+        evals = self._prepare_eval_sets(eval_set, eval_sample_weight)
+        if self.early_stopping_rounds is not None and not evals:
+            raise ValueError(
+                "early_stopping_rounds="
+                f"{self.early_stopping_rounds!r} needs a non-empty eval_set."
+            )
+
+        if alpha == "balanced":
+            tmp = BinaryFocalLoss(alpha="balanced", gamma=gamma)
+            alpha = tmp.class_weights(y_enc, w)[1]
+        self.alpha_ = alpha
+        loss = BinaryFocalLoss(alpha=alpha, gamma=gamma)
+        self.intercept_ = loss.fit_intercept_only(y_enc, w)
+        metric = resolve_eval_metric(self.eval_metric, loss)
+        self._fit_backend(X, y_enc, w, evals, loss, metric, native)
+        return self
+
+    def _prepare_eval_sets(self, eval_set, eval_sample_weight):
+        if eval_set is None:
+            if eval_sample_weight is not None:
+                raise ValueError("eval_sample_weight was given without eval_set.")
+            return []
+        if not isinstance(eval_set, (list, tuple)) or not all(
+            isinstance(e, (list, tuple)) and len(e) == 2 for e in eval_set
+        ):
+            raise ValueError(
+                "eval_set must be a list of (X, y) tuples; got "
+                f"{type(eval_set).__name__}."
+            )
+        if eval_sample_weight is not None and len(eval_sample_weight) != len(eval_set):
+            raise ValueError(
+                "eval_sample_weight must have one entry per eval_set entry; got "
+                f"{len(eval_sample_weight)} for {len(eval_set)} eval sets."
+            )
+        out = []
+        for i, (Xe, ye) in enumerate(eval_set):
+            Xe = self._validate_X(Xe, reset=False)
+            ye = np.asarray(ye)
+            if ye.ndim != 1 and not (ye.ndim == 2 and ye.shape[1] == 1):
+                raise ValueError(f"eval_set[{i}] y must be 1-D; got shape {ye.shape}.")
+            if ye.shape[0] != Xe.shape[0]:
+                raise ValueError(
+                    f"eval_set[{i}] has {Xe.shape[0]} rows in X but {ye.shape[0]} "
+                    "labels in y."
+                )
+            ye = self._encode_y(ye, name=f"eval_set[{i}] y")
+            we = None
+            if eval_sample_weight is not None:
+                we = check_sample_weight(
+                    eval_sample_weight[i], Xe.shape[0], name=f"eval_sample_weight[{i}]"
+                )
+            out.append(_EvalData(Xe, ye, we))
+        return out
+
+    # ----------------------------------------------------------------- predict
+    def decision_function(self, X) -> np.ndarray:
+        """Raw margin (log-odds of the focal probability), intercept included.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), float64
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return np.asarray(self._margin(X), dtype=np.float64)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities ``[1 - p, p]`` with ``p = expit(margin)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, 2), float64
+            Columns ordered as ``classes_``; rows sum to 1.
+        """
+        margin = self.decision_function(X)
+        return np.column_stack([expit(-margin), expit(margin)])
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted class labels, ``classes_[margin > 0]``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        margin = self.decision_function(X)
+        return self.classes_[(margin > 0).astype(np.intp)]

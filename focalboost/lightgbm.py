@@ -1,0 +1,280 @@
+"""Focal-loss classifier on :func:`lightgbm.train` (public API only)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import lightgbm as lgb
+import numpy as np
+import scipy.sparse as sp
+
+from ._base import FocalClassifierMixin, check_int, check_real
+from ._objective import LightGBMMetric, LightGBMObjective
+
+__all__ = ["FocalLGBMClassifier"]
+
+
+def _lgb_data(X):
+    # LightGBM recognises scipy sparse *matrices* only, not sparse arrays.
+    if sp.issparse(X) and not isinstance(X, sp.spmatrix):
+        return sp.csr_matrix(X) if X.format == "csr" else sp.csc_matrix(X)
+    return X
+
+
+class FocalLGBMClassifier(FocalClassifierMixin):
+    """Gradient-boosted trees trained with the binary focal loss via LightGBM.
+
+    LightGBM does not store ``init_score`` in the model, so the focal-optimal
+    constant margin is passed as ``init_score`` to the training and every
+    evaluation ``Dataset`` and kept in ``intercept_``, which is added back at
+    prediction time. Sample weights are applied inside the objective (LightGBM
+    ignores ``Dataset`` weights for a callable objective); ``feature_pre_filter``
+    is off so tiny data sets work.
+
+    Parameters
+    ----------
+    alpha : float in (0, 1), "balanced" or None, default=None
+        Focal weight of the positive class (``classes_[1]``); the negative
+        class gets ``1 - alpha``. ``None``: no class weighting; ``"balanced"``:
+        ``alpha`` = weighted share of the negative class.
+    gamma : float >= 0, default=2.0
+        Focusing parameter; ``gamma=0`` and ``alpha=None`` is the log loss.
+    hessian : {"surrogate", "clipped"}, default="surrogate"
+        Hessian policy, see :data:`focalboost.losses.HESSIAN_POLICIES`.
+    n_estimators : int, default=100
+        Number of boosting rounds (0 gives the intercept-only model).
+    learning_rate : float, default=0.1
+        Shrinkage.
+    num_leaves : int, default=31
+        Maximum leaves per tree.
+    max_depth : int, default=-1
+        Maximum depth (-1: no limit).
+    min_child_weight : float, default=1e-3
+        ``min_sum_hessian_in_leaf``; LightGBM's default is already on the
+        focal scale because ``min_child_samples`` is the main constraint.
+    min_child_samples : int, default=20
+        ``min_data_in_leaf``.
+    subsample : float in (0, 1], default=1.0
+        ``bagging_fraction`` (active when ``subsample_freq > 0``).
+    subsample_freq : int, default=0
+        ``bagging_freq``.
+    colsample_bytree : float in (0, 1], default=1.0
+        ``feature_fraction``.
+    reg_lambda : float >= 0, default=0.0
+        ``lambda_l2``.
+    reg_alpha : float >= 0, default=0.0
+        ``lambda_l1``.
+    max_bin : int, default=255
+        Histogram bins.
+    n_jobs : int or None, default=None
+        ``num_threads``; None lets LightGBM decide.
+    random_state : int, RandomState instance or None, default=None
+        ``seed``.
+    device_type : str, default="cpu"
+        LightGBM device (``"cpu"``, ``"gpu"``, ``"cuda"``).
+    early_stopping_rounds : int or None, default=None
+        Stop when the last ``eval_set`` entry's metric has not improved for
+        this many rounds; predictions then use the best round.
+    eval_metric : None, str or callable, default=None
+        Metric recorded on ``eval_set``: None is the focal loss; see
+        :func:`focalboost._objective.resolve_eval_metric`.
+    booster_params : dict or None, default=None
+        Any other native LightGBM parameter, passed to :func:`lightgbm.train`.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+        Class labels.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when ``X`` had string column names.
+    alpha_ : float or None
+        The resolved ``alpha``.
+    intercept_ : float
+        The focal-optimal constant margin (added to the booster's raw score).
+    booster_ : lightgbm.Booster
+        The fitted booster.
+    best_iteration_ : int
+        0-based index of the last round used for prediction.
+    evals_result_ : dict
+        Per-round metric history, ``{"validation_0": {"focal": [...]}, ...}``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from focalboost import FocalLGBMClassifier
+    >>> X, y = make_classification(n_samples=500, weights=[0.9], random_state=0)
+    >>> clf = FocalLGBMClassifier(alpha=0.25, gamma=2.0, n_estimators=20).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    >>> bool(clf.score(X, y) > 0.9)
+    True
+    """
+
+    _reserved_params = frozenset(
+        {
+            "objective",
+            "metric",
+            "num_class",
+            "init_score",
+            "alpha",
+            "gamma",
+            "num_iterations",
+            "n_estimators",
+            "num_boost_round",
+            "num_trees",
+        }
+    )
+
+    def __init__(
+        self,
+        alpha: float | Literal["balanced"] | None = None,
+        gamma: float = 2.0,
+        hessian: Literal["surrogate", "clipped"] = "surrogate",
+        *,
+        n_estimators: int = 100,
+        learning_rate: float = 0.1,
+        num_leaves: int = 31,
+        max_depth: int = -1,
+        min_child_weight: float = 1e-3,
+        min_child_samples: int = 20,
+        subsample: float = 1.0,
+        subsample_freq: int = 0,
+        colsample_bytree: float = 1.0,
+        reg_lambda: float = 0.0,
+        reg_alpha: float = 0.0,
+        max_bin: int = 255,
+        n_jobs: int | None = None,
+        random_state: int | np.random.RandomState | None = None,
+        device_type: str = "cpu",
+        early_stopping_rounds: int | None = None,
+        eval_metric: str | Any | None = None,
+        booster_params: dict[str, Any] | None = None,
+    ):
+        self.alpha = alpha
+        self.gamma = gamma
+        self.hessian = hessian
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.max_depth = max_depth
+        self.min_child_weight = min_child_weight
+        self.min_child_samples = min_child_samples
+        self.subsample = subsample
+        self.subsample_freq = subsample_freq
+        self.colsample_bytree = colsample_bytree
+        self.reg_lambda = reg_lambda
+        self.reg_alpha = reg_alpha
+        self.max_bin = max_bin
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.device_type = device_type
+        self.early_stopping_rounds = early_stopping_rounds
+        self.eval_metric = eval_metric
+        self.booster_params = booster_params
+
+    def _backend_params(self) -> dict[str, Any]:
+        if not isinstance(self.device_type, str):
+            raise TypeError(f"device_type must be a string; got {self.device_type!r}.")
+        params: dict[str, Any] = {
+            "learning_rate": check_real(
+                "learning_rate", self.learning_rate, low=0, low_open=True
+            ),
+            "num_leaves": check_int("num_leaves", self.num_leaves, low=2),
+            "max_depth": check_int("max_depth", self.max_depth, low=-1),
+            "min_sum_hessian_in_leaf": check_real(
+                "min_child_weight", self.min_child_weight, low=0
+            ),
+            "min_data_in_leaf": check_int(
+                "min_child_samples", self.min_child_samples, low=0
+            ),
+            "bagging_fraction": check_real(
+                "subsample", self.subsample, low=0, high=1, low_open=True
+            ),
+            "bagging_freq": check_int("subsample_freq", self.subsample_freq, low=0),
+            "feature_fraction": check_real(
+                "colsample_bytree", self.colsample_bytree, low=0, high=1, low_open=True
+            ),
+            "lambda_l2": check_real("reg_lambda", self.reg_lambda, low=0),
+            "lambda_l1": check_real("reg_alpha", self.reg_alpha, low=0),
+            "max_bin": check_int("max_bin", self.max_bin, low=2),
+            "device_type": self.device_type,
+            "feature_pre_filter": False,
+            "verbosity": -1,
+        }
+        if self.n_jobs is not None:
+            params["num_threads"] = check_int("n_jobs", self.n_jobs)
+        seed = self._seed()
+        if seed is not None:
+            params["seed"] = seed
+        params.update(self.booster_params or {})
+        params["metric"] = "None"
+        return params
+
+    def _fit_backend(self, X, y, w, evals, loss, metric, params):
+        dataset_params = {
+            "feature_pre_filter": False,
+            "verbosity": -1,
+            "max_bin": params["max_bin"],
+        }
+        train = lgb.Dataset(
+            _lgb_data(X),
+            label=y,
+            init_score=np.full(X.shape[0], self.intercept_),
+            params=dataset_params,
+            free_raw_data=True,
+        )
+        if self.n_estimators == 0:
+            self.booster_ = lgb.Booster(dict(params, objective="none"), train)
+            self.best_iteration_ = -1
+            self.evals_result_ = {}
+            return
+        valid_sets, valid_names = [], []
+        for i, e in enumerate(evals):
+            valid_sets.append(
+                lgb.Dataset(
+                    _lgb_data(e.X),
+                    label=e.y,
+                    weight=e.sample_weight,
+                    init_score=np.full(e.X.shape[0], self.intercept_),
+                    reference=train,
+                    params=dataset_params,
+                )
+            )
+            valid_names.append(f"validation_{i}")
+        history: dict = {}
+        callbacks = [lgb.record_evaluation(history)]
+        if self.early_stopping_rounds is not None:
+            callbacks.append(
+                lgb.early_stopping(
+                    self.early_stopping_rounds, first_metric_only=True, verbose=False
+                )
+            )
+        params = dict(params, objective=LightGBMObjective(loss, y, w, self.hessian))
+        booster = lgb.train(
+            params,
+            train,
+            num_boost_round=self.n_estimators,
+            valid_sets=valid_sets or None,
+            valid_names=valid_names or None,
+            feval=LightGBMMetric(metric) if valid_sets else None,
+            callbacks=callbacks,
+        )
+        self.booster_ = booster
+        if self.early_stopping_rounds is not None and booster.best_iteration > 0:
+            self.best_iteration_ = int(booster.best_iteration) - 1
+        else:
+            self.best_iteration_ = booster.current_iteration() - 1
+        self.evals_result_ = {
+            k: {m: list(v) for m, v in d.items()} for k, d in history.items()
+        }
+
+    def _margin(self, X):
+        n_rounds = self.best_iteration_ + 1
+        if n_rounds == 0:
+            return np.full(X.shape[0], self.intercept_, dtype=np.float64)
+        raw = self.booster_.predict(
+            _lgb_data(X), raw_score=True, num_iteration=n_rounds
+        )
+        return raw + self.intercept_

@@ -1,0 +1,262 @@
+"""Focal-loss classifier on :func:`xgboost.train` (public API only)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import scipy.sparse as sp
+import xgboost as xgb
+
+from ._base import FocalClassifierMixin, check_int, check_real
+from ._objective import XGBoostMetric, XGBoostObjective
+
+__all__ = ["FocalXGBClassifier"]
+
+
+class FocalXGBClassifier(FocalClassifierMixin):
+    """Gradient-boosted trees trained with the binary focal loss via XGBoost.
+
+    The focal-optimal constant margin is solved for first and stored as the
+    booster's ``base_score`` (identity link), so it is the starting margin of
+    the training and every evaluation set and survives ``save_model``.
+    Sample weights are applied inside the objective (after the Hessian policy)
+    and also given to the ``DMatrix`` so the quantile sketch sees them.
+
+    Parameters
+    ----------
+    alpha : float in (0, 1), "balanced" or None, default=None
+        Focal weight of the positive class (``classes_[1]``); the negative
+        class gets ``1 - alpha``. ``None``: no class weighting; ``"balanced"``:
+        ``alpha`` = weighted share of the negative class.
+    gamma : float >= 0, default=2.0
+        Focusing parameter; ``gamma=0`` and ``alpha=None`` is the log loss.
+        (XGBoost's own ``gamma`` regulariser is ``min_split_loss`` here.)
+    hessian : {"surrogate", "clipped"}, default="surrogate"
+        Hessian policy, see :data:`focalboost.losses.HESSIAN_POLICIES`.
+    n_estimators : int, default=100
+        Number of boosting rounds (0 gives the intercept-only model).
+    learning_rate : float, default=0.3
+        XGBoost's ``eta``.
+    max_depth : int, default=6
+        Maximum tree depth (0: no limit, with ``grow_policy="lossguide"``).
+    min_child_weight : float, default=0.01
+        Minimum sum of (weighted, focal) Hessians in a child. XGBoost's default
+        of 1 is calibrated for log-loss Hessians ``p(1-p)``; focal Hessians are
+        about ``(1-p_t)**gamma`` smaller, so 1 would forbid most splits. See
+        the user guide for the measurement behind this value.
+    subsample : float in (0, 1], default=1.0
+        Row subsampling per tree.
+    colsample_bytree : float in (0, 1], default=1.0
+        Column subsampling per tree.
+    reg_lambda : float >= 0, default=1.0
+        L2 regularisation of leaf values.
+    reg_alpha : float >= 0, default=0.0
+        L1 regularisation of leaf values.
+    min_split_loss : float >= 0, default=0.0
+        XGBoost's ``gamma`` (minimum loss reduction to split).
+    max_bin : int, default=256
+        Histogram bins.
+    tree_method : str, default="hist"
+        XGBoost tree method.
+    n_jobs : int or None, default=None
+        Threads (``nthread``); None lets XGBoost decide.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the booster's sampling.
+    device : str or None, default=None
+        XGBoost device, e.g. ``"cpu"`` or ``"cuda"``.
+    early_stopping_rounds : int or None, default=None
+        Stop when the last ``eval_set`` entry's metric has not improved for
+        this many rounds; predictions then use the best round.
+    eval_metric : None, str or callable, default=None
+        Metric recorded on ``eval_set`` (and used for early stopping): None is
+        the focal loss; see :func:`focalboost._objective.resolve_eval_metric`.
+    booster_params : dict or None, default=None
+        Any other native XGBoost parameter, passed to :func:`xgboost.train`.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+        Class labels.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when ``X`` had string column names.
+    alpha_ : float or None
+        The resolved ``alpha`` (a number when ``alpha="balanced"``).
+    intercept_ : float
+        The focal-optimal constant margin (the booster's ``base_score``).
+    booster_ : xgboost.Booster
+        The fitted booster.
+    best_iteration_ : int
+        0-based index of the last round used for prediction.
+    evals_result_ : dict
+        Per-round metric history, ``{"validation_0": {"focal": [...]}, ...}``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from focalboost import FocalXGBClassifier
+    >>> X, y = make_classification(n_samples=500, weights=[0.9], random_state=0)
+    >>> clf = FocalXGBClassifier(alpha=0.25, gamma=2.0, n_estimators=20).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    >>> bool(clf.score(X, y) > 0.9)
+    True
+    """
+
+    _reserved_params = frozenset(
+        {
+            "objective",
+            "base_score",
+            "num_class",
+            "alpha",
+            "gamma",
+            "eval_metric",
+            "disable_default_eval_metric",
+            "num_target",
+            "multi_strategy",
+        }
+    )
+
+    def __init__(
+        self,
+        alpha: float | Literal["balanced"] | None = None,
+        gamma: float = 2.0,
+        hessian: Literal["surrogate", "clipped"] = "surrogate",
+        *,
+        n_estimators: int = 100,
+        learning_rate: float = 0.3,
+        max_depth: int = 6,
+        min_child_weight: float = 0.01,
+        subsample: float = 1.0,
+        colsample_bytree: float = 1.0,
+        reg_lambda: float = 1.0,
+        reg_alpha: float = 0.0,
+        min_split_loss: float = 0.0,
+        max_bin: int = 256,
+        tree_method: str = "hist",
+        n_jobs: int | None = None,
+        random_state: int | np.random.RandomState | None = None,
+        device: str | None = None,
+        early_stopping_rounds: int | None = None,
+        eval_metric: str | Any | None = None,
+        booster_params: dict[str, Any] | None = None,
+    ):
+        self.alpha = alpha
+        self.gamma = gamma
+        self.hessian = hessian
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.max_depth = max_depth
+        self.min_child_weight = min_child_weight
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.reg_lambda = reg_lambda
+        self.reg_alpha = reg_alpha
+        self.min_split_loss = min_split_loss
+        self.max_bin = max_bin
+        self.tree_method = tree_method
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.device = device
+        self.early_stopping_rounds = early_stopping_rounds
+        self.eval_metric = eval_metric
+        self.booster_params = booster_params
+
+    def _backend_params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "eta": check_real(
+                "learning_rate", self.learning_rate, low=0, low_open=True
+            ),
+            "max_depth": check_int("max_depth", self.max_depth, low=0),
+            "min_child_weight": check_real(
+                "min_child_weight", self.min_child_weight, low=0
+            ),
+            "subsample": check_real(
+                "subsample", self.subsample, low=0, high=1, low_open=True
+            ),
+            "colsample_bytree": check_real(
+                "colsample_bytree", self.colsample_bytree, low=0, high=1, low_open=True
+            ),
+            "lambda": check_real("reg_lambda", self.reg_lambda, low=0),
+            "alpha": check_real("reg_alpha", self.reg_alpha, low=0),
+            "gamma": check_real("min_split_loss", self.min_split_loss, low=0),
+            "max_bin": check_int("max_bin", self.max_bin, low=2),
+            "tree_method": self.tree_method,
+        }
+        if not isinstance(self.tree_method, str):
+            raise TypeError(f"tree_method must be a string; got {self.tree_method!r}.")
+        if self.n_jobs is not None:
+            params["nthread"] = check_int("n_jobs", self.n_jobs)
+        if self.device is not None:
+            if not isinstance(self.device, str):
+                raise TypeError(
+                    f"device must be a string or None; got {self.device!r}."
+                )
+            params["device"] = self.device
+        seed = self._seed()
+        if seed is not None:
+            params["seed"] = seed
+        params.update(self.booster_params or {})
+        # focalboost owns these: identity link so that base_score is a margin,
+        # and no meaningless default metric.
+        params["objective"] = "reg:squarederror"
+        params["disable_default_eval_metric"] = 1
+        return params
+
+    def _dmatrix(self, X, y, w, ref=None):
+        kwargs = {"label": y, "weight": w, "missing": np.nan}
+        if self.n_jobs is not None:
+            kwargs["nthread"] = self.n_jobs
+        if self.tree_method == "hist":
+            return xgb.QuantileDMatrix(X, ref=ref, max_bin=self.max_bin, **kwargs)
+        return xgb.DMatrix(X, **kwargs)
+
+    def _fit_backend(self, X, y, w, evals, loss, metric, params):
+        params = dict(params, base_score=self.intercept_)
+        dtrain = self._dmatrix(X, y, w)
+        watch = [
+            (self._dmatrix(e.X, e.y, e.sample_weight, ref=dtrain), f"validation_{i}")
+            for i, e in enumerate(evals)
+        ]
+        callbacks = []
+        if self.early_stopping_rounds is not None:
+            callbacks.append(
+                xgb.callback.EarlyStopping(
+                    rounds=self.early_stopping_rounds,
+                    metric_name=metric.name,
+                    data_name=watch[-1][1],
+                    maximize=metric.greater_is_better,
+                    save_best=False,
+                )
+            )
+        history: dict = {}
+        booster = xgb.train(
+            params,
+            dtrain,
+            num_boost_round=self.n_estimators,
+            evals=watch,
+            obj=XGBoostObjective(loss, y, w, self.hessian),
+            custom_metric=XGBoostMetric(metric) if watch else None,
+            evals_result=history,
+            verbose_eval=False,
+            callbacks=callbacks or None,
+        )
+        self.booster_ = booster
+        if self.early_stopping_rounds is not None:
+            self.best_iteration_ = int(booster.best_iteration)
+        else:
+            self.best_iteration_ = self.n_estimators - 1
+        self.evals_result_ = {k: dict(v) for k, v in history.items()}
+
+    def _margin(self, X):
+        if sp.issparse(X) and X.format != "csr":
+            X = X.tocsr()
+        n_rounds = self.best_iteration_ + 1
+        if n_rounds == 0:
+            return np.full(X.shape[0], self.intercept_, dtype=np.float64)
+        margin = self.booster_.inplace_predict(
+            X, predict_type="margin", iteration_range=(0, n_rounds), missing=np.nan
+        )
+        return margin

@@ -215,6 +215,15 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
+        try:
+            return self._fit(X, y, sample_weight, eval_set, eval_sample_weight)
+        except BaseException:
+            # never leave a half-fitted estimator behind
+            for key in [k for k in vars(self) if k.endswith("_") and k[0] != "_"]:
+                delattr(self, key)
+            raise
+
+    def _fit(self, X, y, sample_weight, eval_set, eval_sample_weight):
         alpha, gamma = self._validate_common_params()
         native = self._backend_params()
         X, y = validate_data(

@@ -172,15 +172,32 @@ class XGBoostMetric:
     """``custom_metric=`` callable for :func:`xgboost.train`.
 
     Labels and weights are read from the DMatrix (the estimator sets both).
+    XGBoost keeps only six decimals of a custom metric in its evaluation log,
+    which ties small focal-loss values; this callable therefore also records
+    every value at full precision in ``history[name]``, keyed by the name of
+    the evaluation set, and early stopping reads that record.
+
+    Parameters
+    ----------
+    metric : EvalMetric
+        The metric.
+    names : dict
+        ``{id(dmatrix): name}`` of the evaluation sets.
     """
 
-    def __init__(self, metric: EvalMetric):
+    def __init__(self, metric: EvalMetric, names: dict[int, str]):
         self.metric = metric
+        self.names = names
+        self.history: dict[str, list[float]] = {n: [] for n in names.values()}
 
     def __call__(self, predt, dmatrix):
         weight = dmatrix.get_weight()
         weight = weight if weight.size else None
-        return self.metric.name, self.metric(dmatrix.get_label(), predt, weight)
+        value = self.metric(dmatrix.get_label(), predt, weight)
+        name = self.names.get(id(dmatrix))
+        if name is not None:
+            self.history[name].append(value)
+        return self.metric.name, value
 
 
 class LightGBMMetric:

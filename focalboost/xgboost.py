@@ -14,6 +14,27 @@ from ._objective import XGBoostMetric, XGBoostObjective
 __all__ = ["FocalXGBClassifier"]
 
 
+class _EarlyStopping(xgb.callback.TrainingCallback):
+    """Stop when ``history`` has not strictly improved for ``rounds`` rounds.
+
+    Reads the full-precision record kept by :class:`XGBoostMetric` (XGBoost's
+    own log rounds custom metrics to six decimals) and knows the direction
+    explicitly instead of guessing it from the metric's name.
+    """
+
+    def __init__(self, history: list[float], rounds: int, maximize: bool):
+        super().__init__()
+        self.history = history
+        self.rounds = rounds
+        self.maximize = maximize
+        self.best_round = -1
+
+    def after_iteration(self, model, epoch, evals_log) -> bool:
+        values = np.asarray(self.history)
+        self.best_round = int(np.argmax(values) if self.maximize else np.argmin(values))
+        return len(values) - 1 - self.best_round >= self.rounds
+
+
 class FocalXGBClassifier(FocalClassifierMixin):
     """Gradient-boosted trees trained with the binary focal loss via XGBoost.
 
@@ -220,35 +241,34 @@ class FocalXGBClassifier(FocalClassifierMixin):
             (self._dmatrix(e.X, e.y, e.sample_weight, ref=dtrain), f"validation_{i}")
             for i, e in enumerate(evals)
         ]
+        recorder = XGBoostMetric(metric, {id(d): name for d, name in watch})
         callbacks = []
         if self.early_stopping_rounds is not None:
-            callbacks.append(
-                xgb.callback.EarlyStopping(
-                    rounds=self.early_stopping_rounds,
-                    metric_name=metric.name,
-                    data_name=watch[-1][1],
-                    maximize=metric.greater_is_better,
-                    save_best=False,
-                )
+            stopper = _EarlyStopping(
+                recorder.history[watch[-1][1]],
+                self.early_stopping_rounds,
+                metric.greater_is_better,
             )
-        history: dict = {}
+            callbacks.append(stopper)
         booster = xgb.train(
             params,
             dtrain,
             num_boost_round=self.n_estimators,
             evals=watch,
             obj=XGBoostObjective(loss, y, w, self.hessian),
-            custom_metric=XGBoostMetric(metric) if watch else None,
-            evals_result=history,
+            custom_metric=recorder if watch else None,
             verbose_eval=False,
             callbacks=callbacks or None,
         )
         self.booster_ = booster
         if self.early_stopping_rounds is not None:
-            self.best_iteration_ = int(booster.best_iteration)
+            self.best_iteration_ = stopper.best_round
         else:
             self.best_iteration_ = self.n_estimators - 1
-        self.evals_result_ = {k: dict(v) for k, v in history.items()}
+        self.evals_result_ = {
+            name: {metric.name: list(values)}
+            for name, values in recorder.history.items()
+        }
 
     def _margin(self, X):
         if sp.issparse(X) and X.format != "csr":

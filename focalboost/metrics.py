@@ -53,7 +53,7 @@ def focal_loss(
     --------
     >>> from focalboost.metrics import focal_loss
     >>> round(focal_loss([0, 1, 1], [0.1, 0.8, 0.6], gamma=2.0), 6)
-    0.032041
+    0.03057
     >>> from sklearn.metrics import make_scorer
     >>> scorer = make_scorer(focal_loss, greater_is_better=False,
     ...                      response_method="predict_proba", gamma=2.0)

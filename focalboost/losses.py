@@ -39,12 +39,16 @@ import numbers
 from typing import Literal
 
 import numpy as np
-from scipy.optimize import brentq
+from scipy.optimize import brentq, minimize
+from scipy.special import logsumexp, softmax
 
 from ._link import as_float64, expit, log_expit, scalar_softplus
 
 __all__ = [
     "BinaryFocalLoss",
+    "INTERCEPT_BOUND",
+    "MultiLabelFocalLoss",
+    "SoftmaxFocalLoss",
     "HESSIAN_FLOOR",
     "HESSIAN_POLICIES",
     "apply_hessian_policy",
@@ -106,37 +110,66 @@ def _check_policy(hessian, allowed=("exact",) + HESSIAN_POLICIES) -> str:
     return hessian
 
 
-def apply_hessian_policy(
-    hess_exact: np.ndarray | None,
-    hess_surrogate: np.ndarray | None,
-    policy: HessianPolicy,
-) -> np.ndarray:
+def apply_hessian_policy(hess: np.ndarray, policy: HessianPolicy) -> np.ndarray:
     """Return the per-sample (unweighted) Hessian the booster should see.
 
-    This is the single place where the Hessian policy is decided; sample
-    weights are applied by the caller afterwards (clip first, then weight).
+    Together with :func:`_u_derivatives`, which picks the curvature a policy
+    starts from (exact, or the positive surrogate), this is the one place the
+    Hessian policy is decided; sample weights are applied by the caller
+    afterwards (clip first, then weight).
 
     Parameters
     ----------
-    hess_exact : ndarray or None
-        Exact second derivative w.r.t. the raw margin (needed for ``"exact"``
-        and ``"clipped"``).
-    hess_surrogate : ndarray or None
-        Positive surrogate (needed for ``"surrogate"``).
+    hess : ndarray
+        The exact Hessian for ``"exact"`` and ``"clipped"``, the surrogate for
+        ``"surrogate"``. Modified in place for ``"clipped"``.
     policy : {"exact", "surrogate", "clipped"}
         ``"exact"`` returns the exact Hessian unchanged (it can be negative and
-        is meant for analysis, not for training).
+        is meant for analysis, not for training); ``"clipped"`` floors it at
+        :data:`HESSIAN_FLOOR`; ``"surrogate"`` is already positive.
 
     Returns
     -------
     ndarray
         The Hessian under ``policy``.
     """
-    if policy == "surrogate":
-        return hess_surrogate
     if policy == "clipped":
-        return np.maximum(hess_exact, HESSIAN_FLOOR, out=hess_exact)
-    return hess_exact
+        return np.maximum(hess, HESSIAN_FLOOR, out=hess)
+    return hess
+
+
+def _u_terms(u, gamma):
+    """``p, q, -log p, q**gamma`` of the true-class margin ``u``, from log_expit."""
+    log_p = log_expit(u)
+    log_q = log_expit(-u)
+    qg = np.exp(gamma * log_q) if gamma else np.ones_like(u)
+    return np.exp(log_p), np.exp(log_q), -log_p, qg
+
+
+def _weighted(values, sample_weight):
+    """Multiply per-sample ``values`` (n,) or (n, K) by ``sample_weight`` (n,)."""
+    if sample_weight is None:
+        return values
+    w = as_float64(sample_weight)
+    return values * (w[:, None] if values.ndim == 2 and w.ndim == 1 else w)
+
+
+def _u_derivatives(p, q, ell, qg, alpha_t, gamma, policy):
+    """``dFL/du`` and the curvature in ``u`` that ``policy`` starts from.
+
+    ``u`` is the true-class margin. Returns the exact ``d2FL/du2`` for
+    ``"exact"`` / ``"clipped"`` (clipping is left to
+    :func:`apply_hessian_policy`) and the surrogate ``p * |dFL/du|`` for
+    ``"surrogate"``.
+    """
+    abs_grad_u = alpha_t * qg * (q + gamma * p * ell)
+    if policy == "surrogate":
+        curv = p * abs_grad_u
+    else:
+        curv = (
+            alpha_t * p * qg * ((2.0 * gamma + 1.0) * q + gamma * ell * (gamma * p - q))
+        )
+    return -abs_grad_u, curv
 
 
 class BinaryFocalLoss:
@@ -226,20 +259,11 @@ class BinaryFocalLoss:
         a0, a1 = self.class_weights(y, sample_weight)
         sign = 2.0 * y - 1.0
         alpha_t = a0 + (a1 - a0) * y
-        u = sign * z
-        log_p = log_expit(u)
-        log_q = log_expit(-u)
-        p = np.exp(log_p)
-        q = np.exp(log_q)
-        ell = -log_p
-        qg = np.exp(self.gamma * log_q) if self.gamma else np.ones_like(u)
-        return sign, alpha_t, p, q, ell, qg
+        return (sign, alpha_t, *_u_terms(sign * z, self.gamma))
 
     @staticmethod
     def _weighted(values, sample_weight):
-        if sample_weight is None:
-            return values
-        return values * as_float64(sample_weight)
+        return _weighted(values, sample_weight)
 
     # ------------------------------------------------------------ point values
     def loss(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:
@@ -313,19 +337,9 @@ class BinaryFocalLoss:
         sign, alpha_t, p, q, ell, qg = self._terms(
             y_true, raw_prediction, sample_weight
         )
-        gamma = self.gamma
-        abs_grad_u = qg * (q + gamma * p * ell)
-        grad = -sign * alpha_t * abs_grad_u
-        if policy == "surrogate":
-            hess = apply_hessian_policy(None, alpha_t * p * abs_grad_u, policy)
-        else:
-            exact = (
-                alpha_t
-                * p
-                * qg
-                * ((2.0 * gamma + 1.0) * q + gamma * ell * (gamma * p - q))
-            )
-            hess = apply_hessian_policy(exact, None, policy)
+        grad_u, curv_u = _u_derivatives(p, q, ell, qg, alpha_t, self.gamma, policy)
+        hess = apply_hessian_policy(curv_u, policy)
+        grad = sign * grad_u
         return self._weighted(grad, sample_weight), self._weighted(hess, sample_weight)
 
     # -------------------------------------------------------------- intercept
@@ -402,3 +416,392 @@ class BinaryFocalLoss:
         ndarray of shape (n_samples,), float64
         """
         return expit(as_float64(raw_prediction))
+
+
+# ----------------------------------------------------------------- multiclass
+def _check_alpha_vector(alpha, *, name: str = "alpha"):
+    """None, "balanced" or a 1-D array of positive finite per-class weights."""
+    if alpha is None or (isinstance(alpha, str) and alpha == "balanced"):
+        return alpha
+    if isinstance(alpha, str) or isinstance(alpha, bool):
+        raise ValueError(
+            f"{name} must be None, 'balanced' or an array-like of positive "
+            f"per-class weights; got {alpha!r}."
+        )
+    try:
+        arr = np.asarray(alpha, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{name} must be None, 'balanced' or an array-like of positive "
+            f"per-class weights; got {alpha!r}."
+        ) from exc
+    if arr.ndim != 1 or arr.size < 2:
+        raise ValueError(
+            f"{name} must be a 1-D array-like with one weight per class; got "
+            f"shape {arr.shape}."
+        )
+    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise ValueError(
+            f"{name} must contain finite weights > 0; got {arr.tolist()!r}."
+        )
+    return arr
+
+
+def _class_totals(y_index, sample_weight, n_classes):
+    w = None if sample_weight is None else as_float64(sample_weight)
+    return np.bincount(y_index, weights=w, minlength=n_classes).astype(np.float64)
+
+
+class SoftmaxFocalLoss:
+    r"""Multiclass softmax focal loss on the raw margins.
+
+    Domain: ``y_true`` in {0, ..., K-1}, ``raw_prediction`` of shape (n, K).
+
+    Link: softmax, ``P = softmax(raw_prediction)``.
+
+    Formula: ``FL = -alpha_t * (1 - P_t)**gamma * log(P_t)``. With the
+    true-class margin ``u = z_t - logsumexp_{j != t} z_j`` one has exactly
+    ``P_t = expit(u)``, so the loss is the binary focal loss of ``u`` and is
+    computed as stably. With ``pi_k = softmax_{j != t}(z)_k`` (zero at ``t``),
+    ``g_u = dFL/du`` and ``h_u = d2FL/du2`` of the binary loss:
+
+    - gradient: ``g_u`` at ``k = t``, ``-g_u * pi_k`` elsewhere;
+    - exact Hessian diagonal: ``h_u`` at ``t``,
+      ``h_u * pi_k**2 - g_u * pi_k * (1 - pi_k)`` elsewhere.
+
+    The surrogate policy replaces ``h_u`` by ``p * |g_u|`` (always positive);
+    at ``gamma=0`` both give the multinomial log-loss ``P_k (1 - P_k)``. For
+    ``gamma=2`` and ``K >= 18`` equal logits put ``u = -log(K-1)`` below
+    -2.79, so the exact diagonal is negative from the first round.
+
+    Parameters
+    ----------
+    alpha : array-like of shape (K,), "balanced" or None, default=None
+        Per-class weights ``alpha_k``. ``None``: all ones. ``"balanced"``:
+        ``alpha_k`` proportional to ``1 / W_k`` (``W_k`` the weighted count of
+        class ``k`` in the ``y_true`` passed) and summing to one, which for
+        ``K=2`` is the binary ``alpha="balanced"``.
+    gamma : float >= 0, default=2.0
+        Focusing parameter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from focalboost.losses import SoftmaxFocalLoss
+    >>> loss = SoftmaxFocalLoss(gamma=2.0)
+    >>> z = np.array([[0.0, 1.0, -1.0], [2.0, 0.0, 0.0]])
+    >>> y = np.array([1, 2])
+    >>> [round(float(v), 6) for v in loss.loss(y, z)]
+    [0.045678, 1.787895]
+    >>> grad, hess = loss.gradient_hessian(y, z, hessian="surrogate")
+    >>> grad.shape, bool(np.all(hess > 0))
+    ((2, 3), True)
+    """
+
+    def __init__(self, alpha=None, gamma: float = 2.0):
+        self.alpha = _check_alpha_vector(alpha)
+        self.gamma = _check_gamma(gamma)
+
+    def __repr__(self) -> str:
+        alpha = self.alpha if not isinstance(self.alpha, np.ndarray) else "array"
+        return f"SoftmaxFocalLoss(alpha={alpha!r}, gamma={self.gamma!r})"
+
+    def class_weights(self, y_true, n_classes: int, sample_weight=None) -> np.ndarray:
+        """Per-class weights ``alpha_k`` of shape (n_classes,).
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,)
+            Class indices; only used when ``alpha="balanced"``.
+        n_classes : int
+            Number of classes K.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Only used when ``alpha="balanced"``.
+
+        Returns
+        -------
+        ndarray of shape (n_classes,)
+        """
+        if self.alpha is None:
+            return np.ones(n_classes)
+        if isinstance(self.alpha, str):
+            totals = _class_totals(
+                np.asarray(y_true, dtype=np.intp), sample_weight, n_classes
+            )
+            inv = np.divide(1.0, totals, out=np.zeros(n_classes), where=totals > 0)
+            return inv / inv.sum()
+        if self.alpha.shape[0] != n_classes:
+            raise ValueError(
+                f"alpha has {self.alpha.shape[0]} entries but there are "
+                f"{n_classes} classes."
+            )
+        return self.alpha
+
+    def _terms(self, y_true, raw_prediction, sample_weight=None):
+        z = as_float64(raw_prediction)
+        if z.ndim != 2:
+            raise ValueError(
+                f"raw_prediction must have shape (n_samples, n_classes); got {z.shape}."
+            )
+        n, k = z.shape
+        t = np.asarray(y_true).astype(np.intp, copy=False)
+        rows = np.arange(n)
+        alpha_t = self.class_weights(t, k, sample_weight)[t]
+        others = z.copy()
+        others[rows, t] = -np.inf
+        lse_others = logsumexp(others, axis=1)
+        u = z[rows, t] - lse_others
+        pi = np.exp(others - lse_others[:, None])
+        return rows, t, alpha_t, u, pi
+
+    def loss(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:
+        """Per-sample focal loss, shape (n_samples,).
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,)
+            Class indices.
+        raw_prediction : array-like of shape (n_samples, n_classes)
+            Raw margins.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Multiplies each value.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), float64
+        """
+        _, _, alpha_t, u, _ = self._terms(y_true, raw_prediction, sample_weight)
+        _, _, ell, qg = _u_terms(u, self.gamma)
+        return _weighted(alpha_t * qg * ell, sample_weight)
+
+    def gradient_hessian(
+        self,
+        y_true,
+        raw_prediction,
+        sample_weight=None,
+        hessian: HessianPolicy = "exact",
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Gradient and diagonal of the Hessian w.r.t. the raw margins.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,)
+            Class indices.
+        raw_prediction : array-like of shape (n_samples, n_classes)
+            Raw margins.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Multiplies both, after the Hessian policy.
+        hessian : {"exact", "surrogate", "clipped"}, default="exact"
+            See :data:`HESSIAN_POLICIES`.
+
+        Returns
+        -------
+        gradient : ndarray of shape (n_samples, n_classes), float64
+        hessian : ndarray of shape (n_samples, n_classes), float64
+        """
+        policy = _check_policy(hessian)
+        rows, t, alpha_t, u, pi = self._terms(y_true, raw_prediction, sample_weight)
+        grad_u, curv_u = _u_derivatives(
+            *_u_terms(u, self.gamma), alpha_t, self.gamma, policy
+        )
+        abs_grad_u = -grad_u[:, None]
+        grad = abs_grad_u * pi
+        grad[rows, t] = grad_u
+        hess = curv_u[:, None] * pi * pi + abs_grad_u * pi * (1.0 - pi)
+        hess[rows, t] = curv_u
+        hess = apply_hessian_policy(hess, policy)
+        return _weighted(grad, sample_weight), _weighted(hess, sample_weight)
+
+    def gradient(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:
+        """Gradient w.r.t. the raw margins, shape (n_samples, n_classes).
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,)
+            Class indices.
+        raw_prediction : array-like of shape (n_samples, n_classes)
+            Raw margins.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Multiplies each row.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), float64
+        """
+        return self.gradient_hessian(y_true, raw_prediction, sample_weight)[0]
+
+    def fit_intercept_only(self, y_true, sample_weight=None, n_classes=None):
+        """Focal-optimal constant margin vector, centred to mean zero.
+
+        Minimises ``sum_k W_k FL(k, c)`` over ``c`` (``W_k`` the weighted
+        class counts) with BFGS and the analytic gradient, started from the
+        log-loss optimum ``log(alpha_k W_k)``.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,)
+            Class indices.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+        n_classes : int, default=None
+            K; ``max(y_true) + 1`` when None.
+
+        Returns
+        -------
+        ndarray of shape (n_classes,)
+
+        Raises
+        ------
+        ValueError
+            If a class has zero total weight.
+        """
+        t = np.asarray(y_true).astype(np.intp, copy=False)
+        k = int(t.max()) + 1 if n_classes is None else int(n_classes)
+        totals = _class_totals(t, sample_weight, k)
+        alpha = self.class_weights(t, k, sample_weight)
+        if np.any(totals * alpha <= 0):
+            raise ValueError(
+                "fit_intercept_only needs every class with positive total weight; "
+                f"got class totals {totals.tolist()!r}."
+            )
+        weights = totals / totals.sum()
+        labels = np.arange(k)
+        fixed = SoftmaxFocalLoss(alpha if self.alpha is not None else None, self.gamma)
+
+        def risk(c):
+            z = np.broadcast_to(c, (k, k))
+            value = fixed.loss(labels, z, weights).sum()
+            grad = fixed.gradient(labels, z, weights).sum(axis=0)
+            return value, grad
+
+        start = np.log(alpha * weights)
+        result = minimize(
+            risk,
+            start - start.mean(),
+            jac=True,
+            method="BFGS",
+            options={"gtol": 1e-13, "maxiter": 1000},
+        )
+        c = result.x
+        return c - c.mean()
+
+    def predict_proba(self, raw_prediction) -> np.ndarray:
+        """Return ``softmax(raw_prediction)`` (the focal, uncalibrated probabilities).
+
+        Parameters
+        ----------
+        raw_prediction : array-like of shape (n_samples, n_classes)
+            Raw margins.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), float64
+        """
+        return softmax(as_float64(raw_prediction), axis=1)
+
+
+# ---------------------------------------------------------------- multi-label
+#: Bound of a multi-label intercept whose label has a single class in the
+#: training data: ``logit(eps)``, the log-odds at which scikit-learn's log
+#: loss clips probabilities.
+INTERCEPT_BOUND: float = float(-np.log(np.finfo(np.float64).eps))
+
+
+class MultiLabelFocalLoss(BinaryFocalLoss):
+    r"""Sigmoid focal loss applied to each of L labels.
+
+    Domain: ``y_true`` a 0/1 indicator matrix of shape (n, L),
+    ``raw_prediction`` of shape (n, L). Every method returns element-wise
+    values of shape (n, L) (sum over axis 1 for the per-sample loss).
+
+    Parameters
+    ----------
+    alpha : float, array-like of shape (L,), "balanced" or None, default=None
+        Positive-class weight of every label (float), or one per label.
+        ``"balanced"`` balances each label separately.
+    gamma : float >= 0, default=2.0
+        Focusing parameter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from focalboost.losses import MultiLabelFocalLoss
+    >>> y = np.array([[1, 0], [0, 0], [1, 1]])
+    >>> loss = MultiLabelFocalLoss(alpha=[0.25, 0.5], gamma=2.0)
+    >>> loss.fit_intercept_only(y).round(4)
+    array([-0.1515, -0.259 ])
+    """
+
+    def __init__(self, alpha=None, gamma: float = 2.0):
+        if alpha is None or isinstance(alpha, (str, numbers.Real)):
+            self.alpha = _check_alpha(alpha)
+        else:
+            arr = np.asarray(alpha, dtype=np.float64)
+            if arr.ndim != 1 or not np.all((arr > 0) & (arr < 1)):
+                raise ValueError(
+                    "alpha must be None, 'balanced', a float in (0, 1) or a 1-D "
+                    f"array-like of floats in (0, 1); got {alpha!r}."
+                )
+            self.alpha = arr
+        self.gamma = _check_gamma(gamma)
+
+    def class_weights(self, y_true, sample_weight=None):
+        """Return ``(alpha_0, alpha_1)``, each of shape (L,) or scalar.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples, n_labels)
+            Indicator matrix; only used when ``alpha="balanced"``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Only used when ``alpha="balanced"``.
+
+        Returns
+        -------
+        tuple
+            Negative- and positive-class weights.
+        """
+        if isinstance(self.alpha, np.ndarray):
+            return 1.0 - self.alpha, self.alpha
+        if self.alpha == "balanced":
+            y = as_float64(y_true)
+            w = (
+                np.ones(y.shape[0])
+                if sample_weight is None
+                else as_float64(sample_weight)
+            )
+            w1 = w @ y
+            w0 = w.sum() - w1
+            return w1 / (w0 + w1), w0 / (w0 + w1)
+        return super().class_weights(y_true, sample_weight)
+
+    def fit_intercept_only(self, y_true, sample_weight=None) -> np.ndarray:
+        """Per-label focal-optimal constant margins, shape (L,).
+
+        A label with a single class (zero total weight on the other) gets
+        ``-INTERCEPT_BOUND`` (all negative) or ``+INTERCEPT_BOUND``.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples, n_labels)
+            Indicator matrix.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        ndarray of shape (n_labels,)
+        """
+        y = as_float64(y_true)
+        a0, a1 = self.class_weights(y, sample_weight)
+        a1 = np.broadcast_to(a1, y.shape[1])
+        w = np.ones(y.shape[0]) if sample_weight is None else as_float64(sample_weight)
+        out = np.empty(y.shape[1])
+        for j in range(y.shape[1]):
+            pos = float(w @ y[:, j])
+            if pos <= 0 or pos >= w.sum():
+                out[j] = INTERCEPT_BOUND if pos > 0 else -INTERCEPT_BOUND
+                continue
+            out[j] = BinaryFocalLoss(float(a1[j]), self.gamma).fit_intercept_only(
+                y[:, j], w
+            )
+        return out

@@ -19,7 +19,15 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._link import expit
 from ._objective import resolve_eval_metric
-from .losses import HESSIAN_POLICIES, BinaryFocalLoss, _check_alpha, _check_gamma
+from .losses import (
+    HESSIAN_POLICIES,
+    BinaryFocalLoss,
+    MultiLabelFocalLoss,
+    SoftmaxFocalLoss,
+    _check_alpha,
+    _check_alpha_vector,
+    _check_gamma,
+)
 
 _ACCEPT_SPARSE = ("csr", "csc")
 
@@ -98,6 +106,76 @@ def _take_rows(X, mask):
     return X[mask] if not sp.issparse(X) else X[np.flatnonzero(mask)]
 
 
+def _check_estimator_alpha(alpha):
+    """Validate ``alpha`` before the target type is known."""
+    if alpha is None or isinstance(alpha, (str, numbers.Real)):
+        return _check_alpha(alpha)
+    return _check_alpha_vector(alpha)
+
+
+def make_loss(target_type, alpha, gamma, y_enc, sample_weight, n_outputs):
+    """Build the loss for a target type, with ``alpha="balanced"`` resolved.
+
+    Parameters
+    ----------
+    target_type : {"binary", "multiclass", "multilabel-indicator"}
+        From :func:`sklearn.utils.multiclass.type_of_target`.
+    alpha : float, array-like, "balanced" or None
+        The estimator's ``alpha``.
+    gamma : float
+        The estimator's ``gamma``.
+    y_enc : ndarray
+        Encoded targets (0/1, class indices or indicator matrix).
+    sample_weight : ndarray or None
+        Training weights (for ``"balanced"``).
+    n_outputs : int
+        Number of classes (multiclass) or labels (multi-label).
+
+    Returns
+    -------
+    BinaryFocalLoss, SoftmaxFocalLoss or MultiLabelFocalLoss
+    """
+    vector = alpha is not None and not isinstance(alpha, (str, numbers.Real))
+    if target_type == "binary":
+        if vector:
+            raise ValueError(
+                "alpha must be None, 'balanced' or a float in (0, 1) for a binary "
+                f"target; got {alpha!r}."
+            )
+        if alpha == "balanced":
+            alpha = BinaryFocalLoss("balanced", gamma).class_weights(
+                y_enc, sample_weight
+            )[1]
+        return BinaryFocalLoss(alpha, gamma)
+    if target_type == "multiclass":
+        if isinstance(alpha, numbers.Real):
+            # a scalar weighs every class the same (as kornia's focal loss does)
+            alpha = np.full(n_outputs, float(alpha))
+        elif alpha == "balanced":
+            alpha = SoftmaxFocalLoss("balanced", gamma).class_weights(
+                y_enc, n_outputs, sample_weight
+            )
+        loss = SoftmaxFocalLoss(alpha, gamma)
+        if loss.alpha is not None and loss.alpha.shape[0] != n_outputs:
+            raise ValueError(
+                f"alpha has {loss.alpha.shape[0]} entries but y has {n_outputs} "
+                "classes."
+            )
+        return loss
+    loss = MultiLabelFocalLoss(alpha, gamma)
+    if isinstance(loss.alpha, str):
+        alpha_1 = loss.class_weights(y_enc, sample_weight)[1]
+        # a label with a single class has alpha 0 or 1; its intercept is the
+        # bound whatever alpha is, so keep alpha inside (0, 1)
+        tiny = np.finfo(np.float64).eps
+        loss = MultiLabelFocalLoss(np.clip(alpha_1, tiny, 1 - tiny), gamma)
+    if isinstance(loss.alpha, np.ndarray) and loss.alpha.shape[0] != n_outputs:
+        raise ValueError(
+            f"alpha has {loss.alpha.shape[0]} entries but y has {n_outputs} labels."
+        )
+    return loss
+
+
 @dataclass
 class _EvalData:
     """One prepared evaluation set: features, encoded labels, weights."""
@@ -118,14 +196,15 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------- sklearn API
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
+        tags.classifier_tags.multi_label = True
+        tags.target_tags.multi_output = True
         tags.input_tags.allow_nan = True
         tags.input_tags.sparse = True
         return tags
 
     def _validate_common_params(self):
-        alpha = _check_alpha(self.alpha)
-        gamma = _check_gamma(self.gamma)
+        _check_estimator_alpha(self.alpha)
+        _check_gamma(self.gamma)
         if not isinstance(self.hessian, str) or self.hessian not in HESSIAN_POLICIES:
             raise ValueError(
                 f"hessian must be one of {HESSIAN_POLICIES}; got {self.hessian!r}."
@@ -150,7 +229,6 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
                 "`gamma` are estimator parameters (use reg_alpha / min_split_loss "
                 "for the backend's regularisers)."
             )
-        return alpha, gamma
 
     def _seed(self):
         if self.random_state is None:
@@ -224,7 +302,7 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
             raise
 
     def _fit(self, X, y, sample_weight, eval_set, eval_sample_weight):
-        alpha, gamma = self._validate_common_params()
+        self._validate_common_params()
         native = self._backend_params()
         X, y = validate_data(
             self,
@@ -233,26 +311,38 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
             accept_sparse=_ACCEPT_SPARSE,
             dtype=[np.float64, np.float32],
             ensure_all_finite="allow-nan",
+            multi_output=True,
         )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
         check_classification_targets(y)
-        y_type = type_of_target(y, input_name="y", raise_unknown=True)
-        if y_type != "binary":
-            raise ValueError(
-                "Only binary classification is supported. The type of the target "
-                f"is {y_type}."
-            )
         w = check_sample_weight(sample_weight, _n_rows(X))
         if w is not None and np.any(w == 0):
             keep = w > 0
             X, y, w = _take_rows(X, keep), y[keep], w[keep]
-        classes = np.unique(y)
-        if classes.shape[0] < 2:
+        y_type = type_of_target(y, input_name="y", raise_unknown=True)
+        if y_type not in ("binary", "multiclass", "multilabel-indicator"):
             raise ValueError(
-                "y (after dropping zero-weight samples) contains only one class "
-                f"({classes.tolist()!r}); focal loss needs two classes."
+                "y must be a binary, multiclass or multi-label indicator target; "
+                f"got a {y_type!r} target."
             )
-        self.classes_ = classes
-        y_enc = self._encode_y(y, name="y")
+        if y_type == "multilabel-indicator":
+            self.classes_ = np.arange(y.shape[1])
+            self._y_dtype = y.dtype
+            y_enc = np.asarray(y, dtype=np.float64)
+            if sp.issparse(y_enc):  # pragma: no cover - validate_data densifies
+                y_enc = y_enc.toarray()
+        else:
+            classes = np.unique(y)
+            if classes.shape[0] < 2:
+                raise ValueError(
+                    "y (after dropping zero-weight samples) contains only one class "
+                    f"({classes.tolist()!r}); focal loss needs at least two classes."
+                )
+            self.classes_ = classes
+            y_enc = self._encode_y(y, name="y")
+        self.target_type_ = y_type
+        self.n_outputs_ = 1 if y_type == "binary" else int(self.classes_.shape[0])
 
         evals = self._prepare_eval_sets(eval_set, eval_sample_weight)
         if self.early_stopping_rounds is not None and not evals:
@@ -260,12 +350,9 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
                 "early_stopping_rounds="
                 f"{self.early_stopping_rounds!r} needs a non-empty eval_set."
             )
-
-        if alpha == "balanced":
-            tmp = BinaryFocalLoss(alpha="balanced", gamma=gamma)
-            alpha = tmp.class_weights(y_enc, w)[1]
-        self.alpha_ = alpha
-        loss = BinaryFocalLoss(alpha=alpha, gamma=gamma)
+        loss = make_loss(y_type, self.alpha, self.gamma, y_enc, w, self.n_outputs_)
+        self.loss_ = loss
+        self.alpha_ = loss.alpha
         self.intercept_ = loss.fit_intercept_only(y_enc, w)
         metric = resolve_eval_metric(self.eval_metric, loss)
         self._fit_backend(X, y_enc, w, evals, loss, metric, native)
@@ -292,14 +379,28 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         for i, (Xe, ye) in enumerate(eval_set):
             Xe = self._validate_X(Xe, reset=False)
             ye = np.asarray(ye)
-            if ye.ndim != 1 and not (ye.ndim == 2 and ye.shape[1] == 1):
-                raise ValueError(f"eval_set[{i}] y must be 1-D; got shape {ye.shape}.")
             if ye.shape[0] != Xe.shape[0]:
                 raise ValueError(
                     f"eval_set[{i}] has {Xe.shape[0]} rows in X but {ye.shape[0]} "
                     "labels in y."
                 )
-            ye = self._encode_y(ye, name=f"eval_set[{i}] y")
+            if self.target_type_ == "multilabel-indicator":
+                if (
+                    ye.ndim != 2
+                    or ye.shape[1] != self.n_outputs_
+                    or not np.all(np.isin(ye, (0, 1)))
+                ):
+                    raise ValueError(
+                        f"eval_set[{i}] y must be a 0/1 indicator matrix with "
+                        f"{self.n_outputs_} columns; got shape {ye.shape}."
+                    )
+                ye = ye.astype(np.float64)
+            else:
+                if ye.ndim != 1 and not (ye.ndim == 2 and ye.shape[1] == 1):
+                    raise ValueError(
+                        f"eval_set[{i}] y must be 1-D; got shape {ye.shape}."
+                    )
+                ye = self._encode_y(ye, name=f"eval_set[{i}] y")
             we = None
             if eval_sample_weight is not None:
                 we = check_sample_weight(
@@ -326,7 +427,7 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         return np.asarray(self._margin(X), dtype=np.float64)
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities ``[1 - p, p]`` with ``p = expit(margin)``.
+        """Focal class probabilities: the link applied to the margin.
 
         Parameters
         ----------
@@ -335,14 +436,18 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_samples, 2), float64
-            Columns ordered as ``classes_``; rows sum to 1.
+        ndarray of shape (n_samples, n_classes) or (n_samples, n_labels)
+            Binary: ``[1 - p, p]`` with ``p = expit(margin)``; multiclass:
+            ``softmax(margin)`` (rows sum to 1); multi-label: ``expit`` of each
+            label's margin. Columns ordered as ``classes_``; float64.
         """
         margin = self.decision_function(X)
-        return np.column_stack([expit(-margin), expit(margin)])
+        if self.target_type_ == "binary":
+            return np.column_stack([expit(-margin), expit(margin)])
+        return self.loss_.predict_proba(margin)
 
     def predict(self, X) -> np.ndarray:
-        """Predicted class labels, ``classes_[margin > 0]``.
+        """Predicted labels.
 
         Parameters
         ----------
@@ -351,8 +456,14 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_samples,)
-            Labels from ``classes_``.
+        ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Binary: ``classes_[margin > 0]``; multiclass:
+            ``classes_[argmax(margin)]``; multi-label: the 0/1 indicator matrix
+            ``margin > 0`` in the dtype of the training ``y``.
         """
         margin = self.decision_function(X)
-        return self.classes_[(margin > 0).astype(np.intp)]
+        if self.target_type_ == "binary":
+            return self.classes_[(margin > 0).astype(np.intp)]
+        if self.target_type_ == "multiclass":
+            return self.classes_[np.argmax(margin, axis=1)]
+        return (margin > 0).astype(self._y_dtype)

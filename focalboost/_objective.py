@@ -15,17 +15,37 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import average_precision_score, log_loss, roc_auc_score
 
-from ._link import as_float64, expit
+from ._link import as_float64
 
 __all__ = [
+    "EarlyStopping",
     "EvalMetric",
     "FocalObjective",
     "LightGBMMetric",
     "LightGBMObjective",
+    "MetricRecorder",
     "XGBoostMetric",
     "XGBoostObjective",
     "resolve_eval_metric",
 ]
+
+
+def round_mantissa(values: np.ndarray, bits: int) -> np.ndarray:
+    """Round to float32 with the ``bits`` lowest mantissa bits cleared.
+
+    A float32 with ``24 - bits`` significant bits times an integer below
+    ``2**bits`` is exactly representable in float32. XGBoost keeps each
+    sample's gradient pair in float32, so rounding the *unweighted* values
+    this way makes an integer sample weight (< ``2**bits``) give exactly the
+    same gradient sums as repeating the row. The relative rounding error is
+    at most ``2**(bits - 24)`` (5e-7 for ``bits=3``), far below what changes
+    a tree.
+    """
+    out = np.asarray(values, dtype=np.float32).copy()
+    as_int = out.view(np.uint32)
+    as_int += np.uint32(1 << (bits - 1))  # round half up in magnitude
+    as_int &= np.uint32((0xFFFFFFFF << bits) & 0xFFFFFFFF)
+    return out
 
 
 class FocalObjective:
@@ -33,15 +53,19 @@ class FocalObjective:
 
     Parameters
     ----------
-    loss : BinaryFocalLoss
-        The loss (with a numeric ``alpha``).
-    y_true : ndarray of shape (n_samples,)
-        Encoded labels.
+    loss : BinaryFocalLoss, SoftmaxFocalLoss or MultiLabelFocalLoss
+        The loss (``alpha`` already resolved).
+    y_true : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        Encoded targets.
     sample_weight : ndarray of shape (n_samples,) or None
         Applied after the Hessian policy.
     hessian : {"surrogate", "clipped"}
         The Hessian policy, see :data:`focalboost.losses.HESSIAN_POLICIES`.
     """
+
+    #: Mantissa bits cleared before weighting (see :func:`round_mantissa`);
+    #: 0 keeps float64.
+    exact_weight_bits = 0
 
     def __init__(self, loss, y_true, sample_weight, hessian):
         self.loss = loss
@@ -53,13 +77,31 @@ class FocalObjective:
 
     def gradient_hessian(self, raw_prediction):
         """Return the weighted ``(gradient, hessian)`` at ``raw_prediction``."""
-        return self.loss.gradient_hessian(
-            self.y_true, raw_prediction, self.sample_weight, hessian=self.hessian
+        if not self.exact_weight_bits:
+            return self.loss.gradient_hessian(
+                self.y_true, raw_prediction, self.sample_weight, hessian=self.hessian
+            )
+        grad, hess = self.loss.gradient_hessian(
+            self.y_true, raw_prediction, hessian=self.hessian
         )
+        grad = round_mantissa(grad, self.exact_weight_bits)
+        hess = round_mantissa(hess, self.exact_weight_bits)
+        if self.sample_weight is not None:
+            w = self.sample_weight.astype(np.float32)
+            w = w[:, None] if grad.ndim == 2 else w
+            grad *= w
+            hess *= w
+        return grad, hess
 
 
 class XGBoostObjective(FocalObjective):
-    """``obj=`` callable for :func:`xgboost.train`."""
+    """``obj=`` callable for :func:`xgboost.train`.
+
+    Returns float32 arrays rounded by :func:`round_mantissa` so that integer
+    sample weights below 8 are exactly equivalent to repeated rows.
+    """
+
+    exact_weight_bits = 3
 
     def __call__(self, predt, dtrain):
         return self.gradient_hessian(predt)
@@ -97,35 +139,81 @@ class EvalMetric:
 
 
 class _FocalMetric:
+    """Mean per-sample focal loss (summed over labels for multi-label)."""
+
     def __init__(self, loss):
         self.loss = loss
 
     def __call__(self, y_true, raw_prediction, sample_weight):
         values = self.loss.loss(y_true, raw_prediction)
+        if values.ndim == 2:
+            values = values.sum(axis=1)
         return np.average(values, weights=sample_weight)
 
 
 class _ProbaMetric:
-    def __init__(self, func):
+    """A metric of probabilities: the loss's link is applied to the margin."""
+
+    def __init__(self, func, loss):
         self.func = func
+        self.loss = loss
 
     def __call__(self, y_true, raw_prediction, sample_weight):
-        return self.func(y_true, expit(raw_prediction), sample_weight=sample_weight)
+        proba = self.loss.predict_proba(raw_prediction)
+        return self.func(y_true, proba, sample_weight=sample_weight)
+
+
+def _indicator(y_true, proba):
+    """Targets as an indicator matrix matching ``proba`` (n, K) or (n, L)."""
+    if y_true.ndim == 2:
+        return y_true
+    return (y_true.astype(np.intp)[:, None] == np.arange(proba.shape[1])).astype(
+        np.float64
+    )
 
 
 def _logloss(y_true, proba, sample_weight=None):
-    return log_loss(y_true, proba, sample_weight=sample_weight, labels=[0, 1])
+    if proba.ndim == 1:
+        return log_loss(y_true, proba, sample_weight=sample_weight, labels=[0, 1])
+    if y_true.ndim == 1:
+        labels = np.arange(proba.shape[1])
+        return log_loss(y_true, proba, sample_weight=sample_weight, labels=labels)
+    eps = np.finfo(np.float64).eps
+    p = np.clip(proba, eps, 1 - eps)
+    values = -(y_true * np.log(p) + (1 - y_true) * np.log1p(-p)).sum(axis=1)
+    return np.average(values, weights=sample_weight)
 
 
 def _brier(y_true, proba, sample_weight=None):
-    return np.average((proba - y_true) ** 2, weights=sample_weight)
+    if proba.ndim == 1:
+        return np.average((proba - y_true) ** 2, weights=sample_weight)
+    sq = ((proba - _indicator(y_true, proba)) ** 2).sum(axis=1)
+    return np.average(sq, weights=sample_weight)
+
+
+def _roc_auc(y_true, proba, sample_weight=None):
+    if proba.ndim == 2 and y_true.ndim == 1:
+        return roc_auc_score(
+            y_true,
+            proba,
+            sample_weight=sample_weight,
+            multi_class="ovr",
+            labels=np.arange(proba.shape[1]),
+        )
+    return roc_auc_score(y_true, proba, sample_weight=sample_weight)
+
+
+def _average_precision(y_true, proba, sample_weight=None):
+    if proba.ndim == 2:
+        y_true = _indicator(y_true, proba)
+    return average_precision_score(y_true, proba, sample_weight=sample_weight)
 
 
 _NAMED_METRICS = {
     "logloss": (_logloss, False),
     "brier": (_brier, False),
-    "roc_auc": (roc_auc_score, True),
-    "average_precision": (average_precision_score, True),
+    "roc_auc": (_roc_auc, True),
+    "average_precision": (_average_precision, True),
 }
 
 EVAL_METRIC_NAMES = ("focal",) + tuple(_NAMED_METRICS)
@@ -137,19 +225,22 @@ def resolve_eval_metric(eval_metric, loss) -> EvalMetric:
     Parameters
     ----------
     eval_metric : None, str or callable
-        ``None`` or ``"focal"``: the training focal loss (lower is better).
-        One of ``"logloss"``, ``"brier"`` (lower is better), ``"roc_auc"``,
-        ``"average_precision"`` (higher is better), computed on
-        ``expit(margin)``. A callable ``f(y_true, y_score, sample_weight=None)``
-        receives the positive-class probability and is minimised.
-    loss : BinaryFocalLoss
+        ``None`` or ``"focal"``: the training focal loss (lower is better;
+        summed over labels for multi-label). One of ``"logloss"``,
+        ``"brier"`` (lower is better), ``"roc_auc"`` (one-vs-rest for
+        multiclass), ``"average_precision"`` (macro over classes or labels;
+        higher is better), computed on the focal probabilities. A callable
+        ``f(y_true, y_score, sample_weight=None)`` receives the encoded
+        targets (0/1, class indices or the indicator matrix) and the
+        probabilities (positive class, (n, K) or (n, L)) and is minimised.
+    loss : BinaryFocalLoss, SoftmaxFocalLoss or MultiLabelFocalLoss
         The training loss.
 
     Returns
     -------
     EvalMetric
     """
-    if eval_metric is None or eval_metric == "focal":
+    if eval_metric is None or (isinstance(eval_metric, str) and eval_metric == "focal"):
         return EvalMetric("focal", _FocalMetric(loss), False)
     if isinstance(eval_metric, str):
         if eval_metric not in _NAMED_METRICS:
@@ -158,55 +249,88 @@ def resolve_eval_metric(eval_metric, loss) -> EvalMetric:
                 f"got {eval_metric!r}."
             )
         func, greater = _NAMED_METRICS[eval_metric]
-        return EvalMetric(eval_metric, _ProbaMetric(func), greater)
+        return EvalMetric(eval_metric, _ProbaMetric(func, loss), greater)
     if callable(eval_metric):
         name = getattr(eval_metric, "__name__", type(eval_metric).__name__)
-        return EvalMetric(name, _ProbaMetric(eval_metric), False)
+        return EvalMetric(name, _ProbaMetric(eval_metric, loss), False)
     raise TypeError(
         f"eval_metric must be None, a callable or one of {EVAL_METRIC_NAMES}; "
         f"got {eval_metric!r} of type {type(eval_metric).__name__}."
     )
 
 
-class XGBoostMetric:
-    """``custom_metric=`` callable for :func:`xgboost.train`.
+class MetricRecorder:
+    """Evaluate a metric on the evaluation sets and keep a full-precision record.
 
-    Labels and weights are read from the DMatrix (the estimator sets both).
-    XGBoost keeps only six decimals of a custom metric in its evaluation log,
-    which ties small focal-loss values; this callable therefore also records
-    every value at full precision in ``history[name]``, keyed by the name of
-    the evaluation set, and early stopping reads that record.
+    The backends hand the callable their own data container; the recorder
+    maps it (by identity) to the encoded targets and weights the estimator
+    prepared, so labels and weights never round-trip through the backend
+    (XGBoost would keep only six decimals of a custom metric in its log, and
+    LightGBM's 1-D labels cannot hold a multi-label target).
 
     Parameters
     ----------
     metric : EvalMetric
         The metric.
-    names : dict
-        ``{id(dmatrix): name}`` of the evaluation sets.
+    sets : dict
+        ``{id(container): (name, y_true, sample_weight)}``.
     """
 
-    def __init__(self, metric: EvalMetric, names: dict[int, str]):
+    def __init__(self, metric: EvalMetric, sets: dict):
         self.metric = metric
-        self.names = names
-        self.history: dict[str, list[float]] = {n: [] for n in names.values()}
+        self.sets = sets
+        self.history: dict[str, list[float]] = {
+            name: [] for name, _, _ in sets.values()
+        }
+
+    def evaluate(self, raw_prediction, container) -> float:
+        """Evaluate on ``container`` and append to its history."""
+        name, y_true, weight = self.sets[id(container)]
+        value = self.metric(y_true, raw_prediction, weight)
+        self.history[name].append(value)
+        return value
+
+
+class XGBoostMetric(MetricRecorder):
+    """``custom_metric=`` callable for :func:`xgboost.train`."""
 
     def __call__(self, predt, dmatrix):
-        weight = dmatrix.get_weight()
-        weight = weight if weight.size else None
-        value = self.metric(dmatrix.get_label(), predt, weight)
-        name = self.names.get(id(dmatrix))
-        if name is not None:
-            self.history[name].append(value)
-        return self.metric.name, value
+        return self.metric.name, self.evaluate(predt, dmatrix)
 
 
-class LightGBMMetric:
+class LightGBMMetric(MetricRecorder):
     """``feval=`` callable for :func:`lightgbm.train`."""
 
-    def __init__(self, metric: EvalMetric):
-        self.metric = metric
-
     def __call__(self, preds, eval_data):
-        weight = eval_data.get_weight()
-        value = self.metric(eval_data.get_label(), preds, weight)
+        value = self.evaluate(preds, eval_data)
         return self.metric.name, value, self.metric.greater_is_better
+
+
+class EarlyStopping:
+    """Stop when ``history`` has not strictly improved for ``rounds`` rounds.
+
+    Backend-neutral: reads the full-precision record of a
+    :class:`MetricRecorder` and knows the metric's direction explicitly
+    instead of guessing it from the metric's name.
+
+    Parameters
+    ----------
+    history : list of float
+        The record of the evaluation set that drives stopping.
+    rounds : int
+        Patience.
+    maximize : bool
+        Whether larger values are better.
+    """
+
+    def __init__(self, history: list[float], rounds: int, maximize: bool):
+        self.history = history
+        self.rounds = rounds
+        self.maximize = maximize
+        self.best_round = -1
+
+    def should_stop(self) -> bool:
+        """Update ``best_round`` (0-based) and say whether to stop now."""
+        values = np.asarray(self.history)
+        self.best_round = int(np.argmax(values) if self.maximize else np.argmin(values))
+        return len(values) - 1 - self.best_round >= self.rounds

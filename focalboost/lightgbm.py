@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._base import FocalClassifierMixin, check_int, check_real
-from ._objective import LightGBMMetric, LightGBMObjective
+from ._objective import EarlyStopping, LightGBMMetric, LightGBMObjective
 
 __all__ = ["FocalLGBMClassifier"]
 
@@ -19,6 +19,26 @@ def _lgb_data(X):
     if sp.issparse(X) and not isinstance(X, sp.spmatrix):
         return sp.csr_matrix(X) if X.format == "csr" else sp.csc_matrix(X)
     return X
+
+
+class _LightGBMEarlyStopping:
+    """:class:`~focalboost._objective.EarlyStopping` as a LightGBM callback.
+
+    Unlike ``lightgbm.early_stopping`` (which watches every validation set),
+    only the last ``eval_set`` entry drives stopping, as with XGBoost.
+    """
+
+    order = 30
+    before_iteration = False
+
+    def __init__(self, stopper: EarlyStopping):
+        self.stopper = stopper
+
+    def __call__(self, env):
+        if self.stopper.should_stop():
+            raise lgb.callback.EarlyStopException(
+                self.stopper.best_round, env.evaluation_result_list
+            )
 
 
 class FocalLGBMClassifier(FocalClassifierMixin):
@@ -212,16 +232,31 @@ class FocalLGBMClassifier(FocalClassifierMixin):
         params["metric"] = "None"
         return params
 
+    def _init_score(self, n_rows):
+        return (
+            np.tile(self.intercept_, (n_rows, 1))
+            if self.n_outputs_ > 1
+            else (np.full(n_rows, self.intercept_))
+        )
+
     def _fit_backend(self, X, y, w, evals, loss, metric, params):
         dataset_params = {
             "feature_pre_filter": False,
             "verbosity": -1,
             "max_bin": params["max_bin"],
         }
+        if self.n_outputs_ > 1:
+            params = dict(params, num_class=self.n_outputs_)
+
+        def label(y_enc):
+            # LightGBM labels are 1-D; the objective and metric own the real
+            # targets, so a multi-label indicator is represented by zeros.
+            return y_enc if y_enc.ndim == 1 else np.zeros(y_enc.shape[0])
+
         train = lgb.Dataset(
             _lgb_data(X),
-            label=y,
-            init_score=np.full(X.shape[0], self.intercept_),
+            label=label(y),
+            init_score=self._init_score(X.shape[0]),
             params=dataset_params,
             free_raw_data=True,
         )
@@ -230,27 +265,27 @@ class FocalLGBMClassifier(FocalClassifierMixin):
             self.best_iteration_ = -1
             self.evals_result_ = {}
             return
-        valid_sets, valid_names = [], []
+        valid_sets, valid_names, sets = [], [], {}
         for i, e in enumerate(evals):
-            valid_sets.append(
-                lgb.Dataset(
-                    _lgb_data(e.X),
-                    label=e.y,
-                    weight=e.sample_weight,
-                    init_score=np.full(e.X.shape[0], self.intercept_),
-                    reference=train,
-                    params=dataset_params,
-                )
+            dataset = lgb.Dataset(
+                _lgb_data(e.X),
+                label=label(e.y),
+                init_score=self._init_score(e.X.shape[0]),
+                reference=train,
+                params=dataset_params,
             )
+            valid_sets.append(dataset)
             valid_names.append(f"validation_{i}")
-        history: dict = {}
-        callbacks = [lgb.record_evaluation(history)]
+            sets[id(dataset)] = (f"validation_{i}", e.y, e.sample_weight)
+        recorder = LightGBMMetric(metric, sets)
+        callbacks = []
         if self.early_stopping_rounds is not None:
-            callbacks.append(
-                lgb.early_stopping(
-                    self.early_stopping_rounds, first_metric_only=True, verbose=False
-                )
+            stopper = EarlyStopping(
+                recorder.history[valid_names[-1]],
+                self.early_stopping_rounds,
+                metric.greater_is_better,
             )
+            callbacks.append(_LightGBMEarlyStopping(stopper))
         params = dict(params, objective=LightGBMObjective(loss, y, w, self.hessian))
         booster = lgb.train(
             params,
@@ -258,23 +293,25 @@ class FocalLGBMClassifier(FocalClassifierMixin):
             num_boost_round=self.n_estimators,
             valid_sets=valid_sets or None,
             valid_names=valid_names or None,
-            feval=LightGBMMetric(metric) if valid_sets else None,
-            callbacks=callbacks,
+            feval=recorder if valid_sets else None,
+            callbacks=callbacks or None,
         )
         self.booster_ = booster
-        if self.early_stopping_rounds is not None and booster.best_iteration > 0:
-            self.best_iteration_ = int(booster.best_iteration) - 1
+        if self.early_stopping_rounds is not None:
+            self.best_iteration_ = stopper.best_round
         else:
             self.best_iteration_ = booster.current_iteration() - 1
         self.evals_result_ = {
-            k: {m: list(v) for m, v in d.items()} for k, d in history.items()
+            name: {metric.name: list(values)}
+            for name, values in recorder.history.items()
         }
 
     def _margin(self, X):
         n_rounds = self.best_iteration_ + 1
+        shape = X.shape[0] if self.n_outputs_ == 1 else (X.shape[0], self.n_outputs_)
         if n_rounds == 0:
-            return np.full(X.shape[0], self.intercept_, dtype=np.float64)
+            return np.broadcast_to(self.intercept_, shape).astype(np.float64)
         raw = self.booster_.predict(
             _lgb_data(X), raw_score=True, num_iteration=n_rounds
         )
-        return raw + self.intercept_
+        return raw.reshape(shape) + self.intercept_

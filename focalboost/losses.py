@@ -56,7 +56,8 @@ __all__ = [
 
 #: Hessian policies accepted by the boosting objectives (the estimators'
 #: ``hessian`` parameter). ``"surrogate"``: the always-positive surrogate
-#: :math:`\alpha_t\, p\, |\partial FL / \partial u|`, which equals the exact
+#: :math:`p\, |\partial FL / \partial u| = \alpha_t\, p\, q^\gamma (q + \gamma p \ell)`,
+#: which equals the exact
 #: Hessian at ``gamma=0`` and gives every sample the same Newton step as the
 #: logistic loss does (gradient over surrogate = ``1 / p``). ``"clipped"``: the
 #: exact Hessian, clipped per sample from below at :data:`HESSIAN_FLOOR`.
@@ -246,7 +247,7 @@ class BinaryFocalLoss:
             y = as_float64(y_true)
             w = np.ones_like(y) if sample_weight is None else as_float64(sample_weight)
             w1 = float(np.sum(w * y))
-            w0 = float(np.sum(w)) - w1
+            w0 = float(np.sum(w * (1.0 - y)))
             total = w0 + w1
             if total <= 0:
                 raise ValueError("alpha='balanced' needs a positive total weight.")
@@ -770,7 +771,7 @@ class MultiLabelFocalLoss(BinaryFocalLoss):
                 else as_float64(sample_weight)
             )
             w1 = w @ y
-            w0 = w.sum() - w1
+            w0 = w @ (1.0 - y)
             return w1 / (w0 + w1), w0 / (w0 + w1)
         return super().class_weights(y_true, sample_weight)
 
@@ -801,7 +802,6 @@ class MultiLabelFocalLoss(BinaryFocalLoss):
             if pos <= 0 or pos >= w.sum():
                 out[j] = INTERCEPT_BOUND if pos > 0 else -INTERCEPT_BOUND
                 continue
-            out[j] = BinaryFocalLoss(float(a1[j]), self.gamma).fit_intercept_only(
-                y[:, j], w
-            )
+            alpha_j = None if self.alpha is None else float(a1[j])
+            out[j] = BinaryFocalLoss(alpha_j, self.gamma).fit_intercept_only(y[:, j], w)
         return out

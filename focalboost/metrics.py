@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.preprocessing import LabelBinarizer
 
 from .losses import BinaryFocalLoss, _check_alpha, _check_gamma
 
@@ -31,7 +30,7 @@ def focal_loss(
     ----------
     y_true : array-like of shape (n_samples,)
         True binary labels (any type); the positive class is the larger label,
-        or ``labels[1]``.
+        or ``labels[1]`` when ``labels`` is given.
     y_proba : array-like of shape (n_samples,) or (n_samples, 2)
         Probability of the positive class, or both columns as returned by
         ``predict_proba``.
@@ -42,7 +41,8 @@ def focal_loss(
     sample_weight : array-like of shape (n_samples,), default=None
         Sample weights.
     labels : array-like of shape (2,), default=None
-        The two class labels, negative first; inferred from ``y_true`` if None.
+        The two class labels in the order (negative, positive), as given (not
+        sorted); the sorted unique values of ``y_true`` if None.
 
     Returns
     -------
@@ -76,13 +76,19 @@ def focal_loss(
         )
     if not np.all(np.isfinite(proba)) or np.any((proba < 0) | (proba > 1)):
         raise ValueError("y_proba must contain probabilities in [0, 1].")
-    lb = LabelBinarizer().fit(y_true if labels is None else labels)
-    if len(lb.classes_) != 2:
+    classes = np.unique(y_true) if labels is None else np.asarray(labels)
+    if classes.shape != (2,) or classes[0] == classes[1]:
         raise ValueError(
-            "focal_loss is binary: y_true must have two classes; got "
-            f"{lb.classes_.tolist()!r}."
+            "focal_loss is binary: it needs exactly two classes (from y_true or "
+            f"labels); got {classes.tolist()!r}."
         )
-    y = lb.transform(y_true)[:, 0].astype(np.float64)
+    unknown = ~np.isin(y_true, classes)
+    if np.any(unknown):
+        raise ValueError(
+            f"y_true contains labels not in labels={classes.tolist()!r}: "
+            f"{np.unique(y_true[unknown]).tolist()!r}."
+        )
+    y = (y_true == classes[1]).astype(np.float64)
     eps = np.finfo(np.float64).eps
     proba = np.clip(proba, eps, 1 - eps)
     p_t = np.where(y == 1, proba, 1 - proba)

@@ -9,30 +9,20 @@ import scipy.sparse as sp
 import xgboost as xgb
 
 from ._base import FocalClassifierMixin, check_int, check_real
-from ._objective import XGBoostMetric, XGBoostObjective
+from ._objective import EarlyStopping, XGBoostMetric, XGBoostObjective
 
 __all__ = ["FocalXGBClassifier"]
 
 
-class _EarlyStopping(xgb.callback.TrainingCallback):
-    """Stop when ``history`` has not strictly improved for ``rounds`` rounds.
+class _XGBoostEarlyStopping(xgb.callback.TrainingCallback):
+    """:class:`~focalboost._objective.EarlyStopping` as an XGBoost callback."""
 
-    Reads the full-precision record kept by :class:`XGBoostMetric` (XGBoost's
-    own log rounds custom metrics to six decimals) and knows the direction
-    explicitly instead of guessing it from the metric's name.
-    """
-
-    def __init__(self, history: list[float], rounds: int, maximize: bool):
+    def __init__(self, stopper: EarlyStopping):
         super().__init__()
-        self.history = history
-        self.rounds = rounds
-        self.maximize = maximize
-        self.best_round = -1
+        self.stopper = stopper
 
     def after_iteration(self, model, epoch, evals_log) -> bool:
-        values = np.asarray(self.history)
-        self.best_round = int(np.argmax(values) if self.maximize else np.argmin(values))
-        return len(values) - 1 - self.best_round >= self.rounds
+        return self.stopper.should_stop()
 
 
 class FocalXGBClassifier(FocalClassifierMixin):
@@ -92,6 +82,10 @@ class FocalXGBClassifier(FocalClassifierMixin):
     eval_metric : None, str or callable, default=None
         Metric recorded on ``eval_set`` (and used for early stopping): None is
         the focal loss; see :func:`focalboost._objective.resolve_eval_metric`.
+    multi_strategy : {"one_output_per_tree", "multi_output_tree"}, \
+            default="one_output_per_tree"
+        For multiclass and multi-label targets: one tree per class/label and
+        round, or one vector-leaf tree per round (``tree_method="hist"``).
     booster_params : dict or None, default=None
         Any other native XGBoost parameter, passed to :func:`xgboost.train`.
 
@@ -162,6 +156,9 @@ class FocalXGBClassifier(FocalClassifierMixin):
         device: str | None = None,
         early_stopping_rounds: int | None = None,
         eval_metric: str | Any | None = None,
+        multi_strategy: Literal[
+            "one_output_per_tree", "multi_output_tree"
+        ] = "one_output_per_tree",
         booster_params: dict[str, Any] | None = None,
     ):
         self.alpha = alpha
@@ -183,6 +180,7 @@ class FocalXGBClassifier(FocalClassifierMixin):
         self.device = device
         self.early_stopping_rounds = early_stopping_rounds
         self.eval_metric = eval_metric
+        self.multi_strategy = multi_strategy
         self.booster_params = booster_params
 
     def _backend_params(self) -> dict[str, Any]:
@@ -208,6 +206,11 @@ class FocalXGBClassifier(FocalClassifierMixin):
         }
         if not isinstance(self.tree_method, str):
             raise TypeError(f"tree_method must be a string; got {self.tree_method!r}.")
+        if self.multi_strategy not in ("one_output_per_tree", "multi_output_tree"):
+            raise ValueError(
+                "multi_strategy must be 'one_output_per_tree' or 'multi_output_tree'; "
+                f"got {self.multi_strategy!r}."
+            )
         if self.n_jobs is not None:
             params["nthread"] = check_int("n_jobs", self.n_jobs)
         if self.device is not None:
@@ -227,6 +230,11 @@ class FocalXGBClassifier(FocalClassifierMixin):
         return params
 
     def _dmatrix(self, X, y, w, ref=None):
+        if self.target_type_ == "multiclass":
+            # one column per class: XGBoost infers num_target from the label
+            y = (y.astype(np.intp)[:, None] == np.arange(self.n_outputs_)).astype(
+                np.float64
+            )
         kwargs = {"label": y, "weight": w, "missing": np.nan}
         if self.n_jobs is not None:
             kwargs["nthread"] = self.n_jobs
@@ -235,21 +243,25 @@ class FocalXGBClassifier(FocalClassifierMixin):
         return xgb.DMatrix(X, **kwargs)
 
     def _fit_backend(self, X, y, w, evals, loss, metric, params):
-        params = dict(params, base_score=self.intercept_)
+        base_score = np.atleast_1d(self.intercept_).tolist()
+        params = dict(params, base_score=base_score)
+        if self.n_outputs_ > 1:
+            params["multi_strategy"] = self.multi_strategy
         dtrain = self._dmatrix(X, y, w)
-        watch = [
-            (self._dmatrix(e.X, e.y, e.sample_weight, ref=dtrain), f"validation_{i}")
-            for i, e in enumerate(evals)
-        ]
-        recorder = XGBoostMetric(metric, {id(d): name for d, name in watch})
+        watch, sets = [], {}
+        for i, e in enumerate(evals):
+            dmat = self._dmatrix(e.X, e.y, e.sample_weight, ref=dtrain)
+            watch.append((dmat, f"validation_{i}"))
+            sets[id(dmat)] = (f"validation_{i}", e.y, e.sample_weight)
+        recorder = XGBoostMetric(metric, sets)
         callbacks = []
         if self.early_stopping_rounds is not None:
-            stopper = _EarlyStopping(
+            stopper = EarlyStopping(
                 recorder.history[watch[-1][1]],
                 self.early_stopping_rounds,
                 metric.greater_is_better,
             )
-            callbacks.append(stopper)
+            callbacks.append(_XGBoostEarlyStopping(stopper))
         booster = xgb.train(
             params,
             dtrain,
@@ -275,8 +287,10 @@ class FocalXGBClassifier(FocalClassifierMixin):
             X = X.tocsr()
         n_rounds = self.best_iteration_ + 1
         if n_rounds == 0:
-            return np.full(X.shape[0], self.intercept_, dtype=np.float64)
-        margin = self.booster_.inplace_predict(
+            shape = (
+                X.shape[0] if self.n_outputs_ == 1 else (X.shape[0], self.n_outputs_)
+            )
+            return np.broadcast_to(self.intercept_, shape).astype(np.float64)
+        return self.booster_.inplace_predict(
             X, predict_type="margin", iteration_range=(0, n_rounds), missing=np.nan
         )
-        return margin

@@ -39,7 +39,7 @@ import numbers
 from typing import Literal
 
 import numpy as np
-from scipy.optimize import brentq, minimize
+from scipy.optimize import brentq, minimize, root
 from scipy.special import logsumexp, softmax
 
 from ._link import as_float64, expit, log_expit, scalar_softplus
@@ -669,21 +669,28 @@ class SoftmaxFocalLoss:
         labels = np.arange(k)
         fixed = SoftmaxFocalLoss(alpha if self.alpha is not None else None, self.gamma)
 
-        def risk(c):
-            z = np.broadcast_to(c, (k, k))
+        def risk(free):
+            # the risk is invariant to a common shift: fix c_0 = 0
+            z = np.broadcast_to(np.r_[0.0, free], (k, k))
             value = fixed.loss(labels, z, weights).sum()
-            grad = fixed.gradient(labels, z, weights).sum(axis=0)
+            grad = fixed.gradient(labels, z, weights).sum(axis=0)[1:]
             return value, grad
 
         start = np.log(alpha * weights)
-        result = minimize(
+        free = minimize(
             risk,
-            start - start.mean(),
+            start[1:] - start[0],
             jac=True,
             method="BFGS",
-            options={"gtol": 1e-13, "maxiter": 1000},
-        )
-        c = result.x
+            options={"gtol": 1e-10, "maxiter": 1000},
+        ).x
+        # polish: Powell's hybrid root of the gradient reaches machine precision
+        polished = root(lambda f: risk(f)[1], free, method="hybr", tol=1e-15)
+        if polished.success or np.max(np.abs(risk(polished.x)[1])) <= np.max(
+            np.abs(risk(free)[1])
+        ):
+            free = polished.x
+        c = np.r_[0.0, free]
         return c - c.mean()
 
     def predict_proba(self, raw_prediction) -> np.ndarray:

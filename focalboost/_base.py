@@ -278,8 +278,9 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training features; NaN marks a missing value.
-        y : array-like of shape (n_samples,)
-            Binary labels of any type (strings, bools, integers).
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Binary or multiclass labels of any type (strings, bools,
+            integers), or a 0/1 indicator matrix for multi-label.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights, applied inside the objective (Hessian policy
             first, then the weight). Zero-weight rows are dropped.
@@ -420,7 +421,9 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_samples,), float64
+        ndarray of shape (n_samples,) or (n_samples, n_outputs_), float64
+            Binary: one margin per sample; multiclass and multi-label: one per
+            class or label.
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)

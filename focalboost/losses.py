@@ -439,7 +439,7 @@ def _check_alpha_vector(alpha, *, name: str = "alpha"):
     if arr.ndim != 1 or arr.size < 2:
         raise ValueError(
             f"{name} must be a 1-D array-like with one weight per class; got "
-            f"shape {arr.shape}."
+            f"{alpha!r} (shape {arr.shape})."
         )
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         raise ValueError(
@@ -451,6 +451,23 @@ def _check_alpha_vector(alpha, *, name: str = "alpha"):
 def _class_totals(y_index, sample_weight, n_classes):
     w = None if sample_weight is None else as_float64(sample_weight)
     return np.bincount(y_index, weights=w, minlength=n_classes).astype(np.float64)
+
+
+def _one_minus_pi(pi):
+    """``1 - pi_k`` for the non-true-class softmax shares, without cancellation.
+
+    Only the largest share of a row can exceed 1/2; ``1 - pi_k`` is exact to
+    rounding for every other entry. For the largest one the complement is
+    formed as the sum of the remaining (positive) shares instead of a
+    difference, which keeps all digits when one class dominates.
+    """
+    out = 1.0 - pi
+    rows = np.arange(pi.shape[0])
+    top = np.argmax(pi, axis=1)
+    rest = pi.copy()
+    rest[rows, top] = 0.0
+    out[rows, top] = rest.sum(axis=1)
+    return out
 
 
 class SoftmaxFocalLoss:
@@ -608,7 +625,7 @@ class SoftmaxFocalLoss:
         abs_grad_u = -grad_u[:, None]
         grad = abs_grad_u * pi
         grad[rows, t] = grad_u
-        hess = curv_u[:, None] * pi * pi + abs_grad_u * pi * (1.0 - pi)
+        hess = curv_u[:, None] * pi * pi + abs_grad_u * pi * _one_minus_pi(pi)
         hess[rows, t] = curv_u
         hess = apply_hessian_policy(hess, policy)
         return _weighted(grad, sample_weight), _weighted(hess, sample_weight)
@@ -806,7 +823,8 @@ class MultiLabelFocalLoss(BinaryFocalLoss):
         out = np.empty(y.shape[1])
         for j in range(y.shape[1]):
             pos = float(w @ y[:, j])
-            if pos <= 0 or pos >= w.sum():
+            neg = float(w @ (1.0 - y[:, j]))
+            if pos <= 0 or neg <= 0:
                 out[j] = INTERCEPT_BOUND if pos > 0 else -INTERCEPT_BOUND
                 continue
             alpha_j = None if self.alpha is None else float(a1[j])

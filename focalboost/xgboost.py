@@ -36,10 +36,14 @@ class FocalXGBClassifier(FocalClassifierMixin):
 
     Parameters
     ----------
-    alpha : float in (0, 1), "balanced" or None, default=None
-        Focal weight of the positive class (``classes_[1]``); the negative
-        class gets ``1 - alpha``. ``None``: no class weighting; ``"balanced"``:
-        ``alpha`` = weighted share of the negative class.
+    alpha : float in (0, 1), array-like, "balanced" or None, default=None
+        Focal class weights. Binary: weight of the positive class
+        (``classes_[1]``), the negative class gets ``1 - alpha``. Multiclass:
+        an array of ``n_classes`` positive weights (a scalar weighs all classes
+        alike). Multi-label: a float in (0, 1) or one per label, the positive
+        weight of each label. ``None``: no class weighting; ``"balanced"``:
+        derived from the weighted class frequencies (binary: ``alpha`` = share
+        of the negative class; see :mod:`focalboost.losses`).
     gamma : float >= 0, default=2.0
         Focusing parameter; ``gamma=0`` and ``alpha=None`` is the log loss.
         (XGBoost's own ``gamma`` regulariser is ``min_split_loss`` here.)
@@ -91,16 +95,21 @@ class FocalXGBClassifier(FocalClassifierMixin):
 
     Attributes
     ----------
-    classes_ : ndarray of shape (2,)
-        Class labels.
+    classes_ : ndarray of shape (n_classes,) or (n_labels,)
+        Class labels (binary, multiclass) or ``arange(n_labels)`` (multi-label
+        indicator ``y``), as in scikit-learn.
+    target_type_ : {"binary", "multiclass", "multilabel-indicator"}
+        The target type seen in ``fit``.
+    n_outputs_ : int
+        Margins per sample: 1 (binary), ``n_classes`` or ``n_labels``.
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Feature names, when ``X`` had string column names.
-    alpha_ : float or None
-        The resolved ``alpha`` (a number when ``alpha="balanced"``).
-    intercept_ : float
-        The focal-optimal constant margin (the booster's ``base_score``).
+    alpha_ : float, ndarray or None
+        The resolved ``alpha`` (numbers when ``alpha="balanced"``).
+    intercept_ : float or ndarray of shape (n_outputs_,)
+        The focal-optimal constant margin(s) (the booster's ``base_score``).
     booster_ : xgboost.Booster
         The fitted booster.
     best_iteration_ : int

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -209,6 +210,7 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"hessian must be one of {HESSIAN_POLICIES}; got {self.hessian!r}."
             )
+        self._check_probability()
         check_int("n_estimators", self.n_estimators, low=0)
         check_real("learning_rate", self.learning_rate, low=0, low_open=True)
         check_int(
@@ -411,8 +413,24 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         return out
 
     # ----------------------------------------------------------------- predict
+    def _check_probability(self):
+        if not isinstance(self.probability, str) or self.probability not in (
+            "posterior",
+            "focal",
+        ):
+            raise ValueError(
+                "probability must be 'posterior' or 'focal'; got "
+                f"{self.probability!r}."
+            )
+
     def decision_function(self, X) -> np.ndarray:
-        """Raw margin (log-odds of the focal probability), intercept included.
+        """Log-odds of :meth:`predict_proba`.
+
+        With ``probability="focal"``: the booster's raw margin, focal-optimal
+        intercept included. With ``probability="posterior"``: that margin
+        mapped by the loss's ``posterior_raw_prediction`` (calibrated log-odds
+        for binary and multi-label, log posterior for multiclass). Either way
+        ``predict`` agrees with it (``> 0``, or the argmax).
 
         Parameters
         ----------
@@ -422,15 +440,19 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples,) or (n_samples, n_outputs_), float64
-            Binary: one margin per sample; multiclass and multi-label: one per
+            Binary: one value per sample; multiclass and multi-label: one per
             class or label.
         """
         check_is_fitted(self)
+        self._check_probability()
         X = self._validate_X(X, reset=False)
-        return np.asarray(self._margin(X), dtype=np.float64)
+        margin = np.asarray(self._margin(X), dtype=np.float64)
+        if self.probability == "posterior":
+            return self.loss_.posterior_raw_prediction(margin)
+        return margin
 
     def predict_proba(self, X) -> np.ndarray:
-        """Focal class probabilities: the link applied to the margin.
+        """Class probabilities: the link applied to :meth:`decision_function`.
 
         Parameters
         ----------
@@ -440,14 +462,18 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples, n_classes) or (n_samples, n_labels)
-            Binary: ``[1 - p, p]`` with ``p = expit(margin)``; multiclass:
-            ``softmax(margin)`` (rows sum to 1); multi-label: ``expit`` of each
-            label's margin. Columns ordered as ``classes_``; float64.
+            Binary: ``[1 - p, p]`` with ``p = expit(decision)``; multiclass:
+            ``softmax(decision)`` (rows sum to 1); multi-label: ``expit`` of
+            each label's value. Posterior estimates with
+            ``probability="posterior"``, raw focal probabilities with
+            ``"focal"``. Columns ordered as ``classes_``; float64.
         """
-        margin = self.decision_function(X)
+        decision = self.decision_function(X)
         if self.target_type_ == "binary":
-            return np.column_stack([expit(-margin), expit(margin)])
-        return self.loss_.predict_proba(margin)
+            return np.column_stack([expit(-decision), expit(decision)])
+        if self.target_type_ == "multiclass":
+            return softmax(decision, axis=1)
+        return expit(decision)
 
     def predict(self, X) -> np.ndarray:
         """Predicted labels.
@@ -460,13 +486,15 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples,) or (n_samples, n_labels)
-            Binary: ``classes_[margin > 0]``; multiclass:
-            ``classes_[argmax(margin)]``; multi-label: the 0/1 indicator matrix
-            ``margin > 0`` in the dtype of the training ``y``.
+            Binary: ``classes_[decision > 0]``; multiclass:
+            ``classes_[argmax(decision)]``; multi-label: the 0/1 indicator
+            matrix ``decision > 0`` in the dtype of the training ``y``
+            (``decision`` from :meth:`decision_function`), i.e. the argmax of
+            :meth:`predict_proba` (per label for multi-label).
         """
-        margin = self.decision_function(X)
+        decision = self.decision_function(X)
         if self.target_type_ == "binary":
-            return self.classes_[(margin > 0).astype(np.intp)]
+            return self.classes_[(decision > 0).astype(np.intp)]
         if self.target_type_ == "multiclass":
-            return self.classes_[np.argmax(margin, axis=1)]
-        return (margin > 0).astype(self._y_dtype)
+            return self.classes_[np.argmax(decision, axis=1)]
+        return (decision > 0).astype(self._y_dtype)

@@ -65,6 +65,19 @@ class FocalLGBMClassifier(FocalClassifierMixin):
         Focusing parameter; ``gamma=0`` and ``alpha=None`` is the log loss.
     hessian : {"surrogate", "clipped"}, default="surrogate"
         Hessian policy, see :data:`focalboost.losses.HESSIAN_POLICIES`.
+    probability : {"posterior", "focal"}, default="posterior"
+        What ``predict_proba`` returns (read at predict time, so it can be
+        switched on a fitted model with ``set_params``). ``"posterior"``: the
+        class posterior estimated from the focal margin by the closed-form
+        inverse of the focal risk minimiser (see
+        :meth:`focalboost.losses.BinaryFocalLoss.posterior_raw_prediction`),
+        which undoes both the focusing (``gamma``) and the class weighting
+        (``alpha``): a 0.5 threshold is then the Bayes decision for accuracy.
+        ``"focal"``: the link of the raw margin (``expit`` / ``softmax``),
+        pulled toward 0.5 by ``gamma`` and shifted by ``alpha``. ``predict``
+        is the argmax of ``predict_proba`` and ``decision_function`` its
+        log-odds in either mode; rankings within a class (PR-AUC, ROC-AUC)
+        are the same in both.
     n_estimators : int, default=100
         Number of boosting rounds (0 gives the intercept-only model).
     learning_rate : float, default=0.1
@@ -162,6 +175,7 @@ class FocalLGBMClassifier(FocalClassifierMixin):
         gamma: float = 2.0,
         hessian: Literal["surrogate", "clipped"] = "surrogate",
         *,
+        probability: Literal["posterior", "focal"] = "posterior",
         n_estimators: int = 100,
         learning_rate: float = 0.1,
         num_leaves: int = 31,
@@ -184,6 +198,7 @@ class FocalLGBMClassifier(FocalClassifierMixin):
         self.alpha = alpha
         self.gamma = gamma
         self.hessian = hessian
+        self.probability = probability
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves

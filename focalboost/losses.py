@@ -147,6 +147,36 @@ def _u_terms(u, gamma):
     return np.exp(log_p), np.exp(log_q), -log_p, qg
 
 
+def _log_focal_slope(z, gamma):
+    r"""``log(-f'(p))`` at ``p = expit(z)``, with ``f(p) = -(1 - p)**gamma log p``.
+
+    ``-f'(p) = (1-p)**(gamma-1) * ((1-p)/p - gamma log p)`` is positive, and in
+    the margin it is ``exp((gamma-1) log_expit(-z) - z) * (1 + gamma r(z))``
+    with ``r(z) = softplus(-z) exp(z)`` (a number in [0, 1]), which is finite
+    for any finite ``z``. Used by the posterior maps: the focal risk's
+    first-order condition weighs each class by ``1 / (alpha_k (-f'(p_k)))``.
+    """
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        t = np.exp(-np.abs(z))  # in (0, 1], 0 only on underflow
+        pos = np.where(t > 0, np.log1p(t) / np.where(t > 0, t, 1.0), 1.0)
+        neg = (np.log1p(t) - z) * t  # softplus(-z) exp(z) for z < 0
+    r = np.where(z >= 0, pos, neg)
+    return (gamma - 1.0) * log_expit(-z) - z + np.log1p(gamma * r)
+
+
+def _posterior_log_odds(z, gamma, log_alpha_ratio):
+    """Calibrated log-odds of the class whose focal margin is ``z``.
+
+    ``log_alpha_ratio`` is ``log(alpha_0 / alpha_1)`` (0 for no weighting).
+    The binary focal risk ``q a1 f(p) + (1-q) a0 f(1-p)`` is minimised where
+    ``q / (1-q) = a0 (-f'(1-p)) / (a1 (-f'(p)))``; this inverts it.
+    """
+    if gamma == 0:
+        return z + log_alpha_ratio
+    return log_alpha_ratio + _log_focal_slope(-z, gamma) - _log_focal_slope(z, gamma)
+
+
+
 def _weighted(values, sample_weight):
     """Multiply per-sample ``values`` (n,) or (n, K) by ``sample_weight`` (n,)."""
     if sample_weight is None:
@@ -418,6 +448,69 @@ class BinaryFocalLoss:
         """
         return expit(as_float64(raw_prediction))
 
+    def _check_resolved_alpha(self):
+        if isinstance(self.alpha, str):
+            raise ValueError(
+                "alpha='balanced' depends on y_true: resolve it first (e.g. "
+                "BinaryFocalLoss(alpha=loss.class_weights(y_true)[1], ...)) "
+                "to map margins to posterior probabilities."
+            )
+
+    def posterior_raw_prediction(self, raw_prediction) -> np.ndarray:
+        r"""Calibrated log-odds: the posterior estimate behind a focal margin.
+
+        Focal loss is not a proper scoring rule: the risk
+        ``q alpha_1 f(p) + (1 - q) alpha_0 f(1 - p)`` with
+        ``f(p) = -(1 - p)**gamma log p`` is minimised at a ``p`` that is not
+        the class-1 probability ``q``. Its first-order condition inverts in
+        closed form,
+
+        .. math:: \operatorname{logit} q = \log\frac{\alpha_0}{\alpha_1}
+                  + \log(-f'(1 - p)) - \log(-f'(p)),
+
+        strictly increasing in the margin (Charoenphakdee et al., 2021). At
+        ``gamma=0`` it is the margin shifted by ``log(alpha_0 / alpha_1)``
+        (the identity when ``alpha`` is None).
+
+        Parameters
+        ----------
+        raw_prediction : array-like of shape (n_samples,)
+            Focal margins.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), float64
+            ``logit`` of the posterior estimate; finite for finite input.
+
+        Examples
+        --------
+        >>> from focalboost.losses import BinaryFocalLoss
+        >>> loss = BinaryFocalLoss(gamma=2.0)
+        >>> loss.posterior_raw_prediction([0.0, 1.0]).round(4)
+        array([0.    , 2.6817])
+        """
+        self._check_resolved_alpha()
+        a0, a1 = self.class_weights(None)
+        z = as_float64(raw_prediction)
+        return _posterior_log_odds(z, self.gamma, math.log(a0 / a1))
+
+    def posterior_proba(self, raw_prediction) -> np.ndarray:
+        """Posterior probability of class 1 behind a focal margin.
+
+        ``expit(posterior_raw_prediction(raw_prediction))``; see
+        :meth:`posterior_raw_prediction`.
+
+        Parameters
+        ----------
+        raw_prediction : array-like of shape (n_samples,)
+            Focal margins.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), float64
+        """
+        return expit(self.posterior_raw_prediction(raw_prediction))
+
 
 # ----------------------------------------------------------------- multiclass
 def _check_alpha_vector(alpha, *, name: str = "alpha"):
@@ -468,6 +561,26 @@ def _one_minus_pi(pi):
     rest[rows, top] = 0.0
     out[rows, top] = rest.sum(axis=1)
     return out
+
+
+def _one_vs_rest_margin(z):
+    """``u_k = z_k - logsumexp_{j != k} z_j`` for every class, in O(n K).
+
+    ``u_k = log P_k - log(1 - P_k)``: for all but the largest share of a row
+    ``log(1 - P_k) = log1p(-P_k)`` is exact to rounding (``P_k <= 1/2``); for
+    the largest one it is the log-sum-exp of the other margins.
+    """
+    lse = logsumexp(z, axis=1, keepdims=True)
+    log_p = z - lse
+    rows = np.arange(z.shape[0])
+    top = np.argmax(z, axis=1)
+    p = np.exp(log_p)
+    p[rows, top] = 0.0  # replaced below; avoids log1p(-1)
+    log_1mp = np.log1p(-p)
+    others = z.copy()
+    others[rows, top] = -np.inf
+    log_1mp[rows, top] = logsumexp(others, axis=1) - lse[:, 0]
+    return log_p - log_1mp
 
 
 class SoftmaxFocalLoss:
@@ -724,6 +837,71 @@ class SoftmaxFocalLoss:
         """
         return softmax(as_float64(raw_prediction), axis=1)
 
+    def posterior_raw_prediction(self, raw_prediction) -> np.ndarray:
+        r"""Log posterior probabilities behind focal softmax margins.
+
+        The focal risk ``sum_k q_k alpha_k f(P_k)`` over the simplex is
+        minimised where ``q_k alpha_k (-f'(P_k))`` is the same for every class,
+        so ``q_k`` is proportional to ``1 / (alpha_k (-f'(P_k)))`` (Mukhoti et
+        al., 2020; Charoenphakdee et al., 2021). ``P_k = expit(u_k)`` with the
+        one-vs-rest margin ``u_k = z_k - logsumexp_{j != k} z_j``, so the map
+        is computed in log space from the margins. At ``gamma=0`` it is
+        ``log_softmax(z) - log alpha`` renormalised (the identity when
+        ``alpha`` is None). For K=2 it equals the binary map.
+
+        Parameters
+        ----------
+        raw_prediction : array-like of shape (n_samples, n_classes)
+            Focal margins.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), float64
+            ``log q``: ``softmax`` of it (or ``exp``) is the posterior.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from focalboost.losses import SoftmaxFocalLoss
+        >>> loss = SoftmaxFocalLoss(gamma=2.0)
+        >>> np.exp(loss.posterior_raw_prediction([[0.0, 1.0, 2.0]])).round(4)
+        array([[0.0287, 0.0875, 0.8838]])
+        """
+        if isinstance(self.alpha, str):
+            raise ValueError(
+                "alpha='balanced' depends on y_true: resolve it first with "
+                "class_weights(y_true, n_classes) to map margins to posterior "
+                "probabilities."
+            )
+        z = as_float64(raw_prediction)
+        if z.ndim != 2:
+            raise ValueError(
+                f"raw_prediction must have shape (n_samples, n_classes); got {z.shape}."
+            )
+        log_alpha = 0.0 if self.alpha is None else np.log(self.alpha)
+        if self.gamma == 0:
+            scores = z - log_alpha
+        else:
+            scores = -log_alpha - _log_focal_slope(_one_vs_rest_margin(z), self.gamma)
+        return scores - logsumexp(scores, axis=1, keepdims=True)
+
+    def posterior_proba(self, raw_prediction) -> np.ndarray:
+        """Posterior class probabilities behind focal margins, rows sum to 1.
+
+        ``softmax(posterior_raw_prediction(raw_prediction))``; see
+        :meth:`posterior_raw_prediction`.
+
+        Parameters
+        ----------
+        raw_prediction : array-like of shape (n_samples, n_classes)
+            Focal margins.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), float64
+        """
+        return softmax(self.posterior_raw_prediction(raw_prediction), axis=1)
+
 
 # ---------------------------------------------------------------- multi-label
 #: Bound of a multi-label intercept whose label has a single class in the
@@ -798,6 +976,30 @@ class MultiLabelFocalLoss(BinaryFocalLoss):
             w0 = w @ (1.0 - y)
             return w1 / (w0 + w1), w0 / (w0 + w1)
         return super().class_weights(y_true, sample_weight)
+
+    def posterior_raw_prediction(self, raw_prediction) -> np.ndarray:
+        """Calibrated log-odds of every label, shape (n, L).
+
+        The binary map (:meth:`BinaryFocalLoss.posterior_raw_prediction`)
+        applied label by label with that label's ``alpha``.
+
+        Parameters
+        ----------
+        raw_prediction : array-like of shape (n_samples, n_labels)
+            Focal margins.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_labels), float64
+        """
+        self._check_resolved_alpha()
+        z = as_float64(raw_prediction)
+        if self.alpha is None:
+            ratio = 0.0
+        else:
+            a1 = np.asarray(self.alpha, dtype=np.float64)
+            ratio = np.log1p(-a1) - np.log(a1)
+        return _posterior_log_odds(z, self.gamma, ratio)
 
     def fit_intercept_only(self, y_true, sample_weight=None) -> np.ndarray:
         """Per-label focal-optimal constant margins, shape (L,).

@@ -53,7 +53,8 @@ def _staged_margin(clf, X, n_rounds):
 def test_zero_trees_predict_the_focal_optimal_constant(cls, alpha, gamma, data):
     X, y = data
     w = np.random.default_rng(0).uniform(0.5, 2.0, size=y.shape[0])
-    clf = cls(alpha=alpha, gamma=gamma, n_estimators=0).fit(X, y, sample_weight=w)
+    clf = cls(alpha=alpha, gamma=gamma, n_estimators=0, probability="focal")
+    clf.fit(X, y, sample_weight=w)
     a1 = np.sum(w * (y == 0)) / np.sum(w) if alpha == "balanced" else alpha
     expected = BinaryFocalLoss(a1, gamma).fit_intercept_only(y, w)
     assert clf.intercept_ == pytest.approx(expected, rel=1e-12)
@@ -193,6 +194,7 @@ def test_early_stopping_direction_and_best_iteration(cls, metric, best, data):
         learning_rate=0.3,
         early_stopping_rounds=10,
         eval_metric=metric,
+        probability="focal",  # decision_function is then the booster margin
     ).fit(X_tr, y_tr, eval_set=[(X_va, y_va)])
     hist = np.asarray(clf.evals_result_["validation_0"][metric])
     assert len(hist) < 300  # it stopped
@@ -285,7 +287,8 @@ def test_pickle_round_trip_predicts_identically(cls, data):
 
 def test_xgboost_saved_booster_keeps_the_intercept(data, tmp_path):
     X, y = data
-    clf = FocalXGBClassifier(alpha=0.25, n_estimators=10).fit(X, y)
+    clf = FocalXGBClassifier(alpha=0.25, n_estimators=10, probability="focal")
+    clf.fit(X, y)
     path = tmp_path / "model.json"
     clf.booster_.save_model(path)
     loaded = xgb.Booster(model_file=path)

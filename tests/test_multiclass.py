@@ -98,7 +98,7 @@ def test_xgboost_multi_strategy(strategy, multilabel):
 @pytest.mark.parametrize("alpha", [None, "balanced", [1.0, 2.0, 0.5, 3.0]])
 def test_multiclass_zero_trees_predict_the_focal_optimal_vector(cls, alpha, multiclass):
     X, y = multiclass
-    clf = cls(alpha=alpha, n_estimators=0).fit(X, y)
+    clf = cls(alpha=alpha, n_estimators=0, probability="focal").fit(X, y)
     y_idx = np.searchsorted(clf.classes_, y)
     if alpha == "balanced":
         counts = np.bincount(y_idx)
@@ -113,7 +113,7 @@ def test_multiclass_zero_trees_predict_the_focal_optimal_vector(cls, alpha, mult
 @pytest.mark.parametrize("cls", BACKENDS)
 def test_multilabel_zero_trees_predict_per_label_constants(cls, multilabel):
     X, Y = multilabel
-    clf = cls(alpha=0.25, n_estimators=0).fit(X, Y)
+    clf = cls(alpha=0.25, n_estimators=0, probability="focal").fit(X, Y)
     expected = MultiLabelFocalLoss(0.25, 2.0).fit_intercept_only(Y)
     np.testing.assert_allclose(clf.intercept_, expected, rtol=1e-12)
     np.testing.assert_allclose(
@@ -229,6 +229,7 @@ def test_multiclass_early_stopping(cls, metric, multiclass):
         learning_rate=0.3,
         early_stopping_rounds=10,
         eval_metric=metric,
+        probability="focal",  # decision_function is then the booster margin
     ).fit(X[:400], y[:400], eval_set=[(X[400:], y[400:])])
     hist = np.asarray(clf.evals_result_["validation_0"][metric])
     assert len(hist) < 400

@@ -5,6 +5,7 @@ The scene test needs ``Scene.arff.bz2`` (MEKA copy) in
 next to the repository root; it is skipped with a reason when absent.
 """
 
+import bz2
 import os
 from pathlib import Path
 
@@ -15,7 +16,6 @@ from sklearn.datasets import make_multilabel_classification
 from sklearn.metrics import average_precision_score
 from sklearn.model_selection import train_test_split
 
-from benchmarks.datasets import MULTILABEL_DATASETS, load_multilabel
 from focalboost import FocalLGBMClassifier, FocalXGBClassifier
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -28,6 +28,23 @@ XGB_FAST = dict(n_estimators=40, learning_rate=0.2, max_depth=3, max_bin=32, n_j
 LGBM_FAST = dict(n_estimators=40, learning_rate=0.2, num_leaves=7, max_bin=31, n_jobs=1)
 
 
+def read_scene(path):
+    """(X, Y, label names) of MEKA's dense ``Scene.arff.bz2`` (``-C 6``: labels first).
+
+    A reader of its own (tests do not import ``benchmarks/``), just enough for
+    this one dense file.
+    """
+    with bz2.open(path, "rt", encoding="utf-8") as fh:
+        header = []
+        for line in fh:
+            header.append(line.strip())
+            if line.strip().lower() == "@data":
+                break
+        data = np.loadtxt(fh, delimiter=",", comments="%", ndmin=2)
+    names = [h.split()[1] for h in header if h.lower().startswith("@attribute")]
+    return data[:, 6:], data[:, :6].astype(np.int64), names[:6]
+
+
 @pytest.fixture(scope="module")
 def scene_split():
     if not SCENE.is_file():
@@ -35,8 +52,8 @@ def scene_split():
             f"{SCENE} is absent (MEKA scene data set; set FOCALBOOST_DATA to the "
             "folder holding multilabel/Scene.arff.bz2)"
         )
-    X, Y = load_multilabel("scene", DATA_DIR)  # checks the documented shape
-    assert MULTILABEL_DATASETS["scene"].label_names == tuple(SCENE_LABELS)
+    X, Y, names = read_scene(SCENE)
+    assert names == SCENE_LABELS
     assert X.shape == (2407, 294) and Y.shape == (2407, 6)
     assert np.isin(Y, (0, 1)).all()
     return train_test_split(X, Y, test_size=0.3, random_state=0)
@@ -135,8 +152,9 @@ def test_focal_and_log_loss_models_train_and_margins_match(
 ):
     X, Y = generated
     n, n_labels = Y.shape
-    log_model = cls(gamma=0.0, alpha=None, random_state=0, **params).fit(X, Y)
-    focal_model = cls(gamma=2.0, alpha="balanced", random_state=0, **params).fit(X, Y)
+    params = dict(params, random_state=0, probability="focal")  # raw margins
+    log_model = cls(gamma=0.0, alpha=None, **params).fit(X, Y)
+    focal_model = cls(gamma=2.0, alpha="balanced", **params).fit(X, Y)
 
     # intercepts: log loss -> logit of each label's prevalence; balanced focal
     # -> 0 (both classes of every label carry the same total weight)
@@ -168,12 +186,7 @@ def test_focal_and_log_loss_models_train_and_margins_match(
         for model in (log_model, focal_model):
             per_label = np.column_stack(
                 [
-                    cls(
-                        gamma=model.gamma,
-                        alpha=model.alpha,
-                        random_state=0,
-                        **binary_params,
-                    )
+                    cls(gamma=model.gamma, alpha=model.alpha, **binary_params)
                     .fit(X, Y[:, j])
                     .decision_function(X)
                     for j in range(n_labels)
@@ -187,7 +200,8 @@ def test_focal_and_log_loss_models_train_and_margins_match(
 def test_per_label_alpha_and_intercept(generated):
     X, Y = generated
     alpha = [0.2, 0.4, 0.6, 0.8]
-    model = FocalXGBClassifier(alpha=alpha, gamma=2.0, n_estimators=0).fit(X, Y)
+    model = FocalXGBClassifier(alpha=alpha, gamma=2.0, n_estimators=0)
+    model.set_params(probability="focal").fit(X, Y)
     np.testing.assert_array_equal(model.alpha_, alpha)
     # with no trees, the margin is the per-label focal-optimal intercept
     np.testing.assert_allclose(

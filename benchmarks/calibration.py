@@ -7,7 +7,8 @@ on a held-out part: Brier score (summed over columns), expected calibration
 error (15 equal-width bins, mean over columns) and the mean absolute error to
 the true posterior, for the mapped posterior (``probability="posterior"``),
 the raw focal probability (``probability="focal"``) and the log-loss model.
-Two tree sizes show the effect of over-fitting on the map.
+Three tree sizes (shallow, the estimators' defaults, deep) show the effect of
+over-fitting on the map.
 
 Run ``python -m benchmarks.calibration`` (about a minute on two cores);
 writes ``benchmarks/results/calibration.{json,md}``.
@@ -35,6 +36,7 @@ TREES = {
         FocalXGBClassifier: {"max_depth": 3},
         FocalLGBMClassifier: {"num_leaves": 8},
     },
+    "default": {FocalXGBClassifier: {}, FocalLGBMClassifier: {}},
     "deep": {
         FocalXGBClassifier: {"max_depth": 8},
         FocalLGBMClassifier: {"num_leaves": 127, "min_child_samples": 5},

@@ -419,8 +419,7 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
             "focal",
         ):
             raise ValueError(
-                "probability must be 'posterior' or 'focal'; got "
-                f"{self.probability!r}."
+                f"probability must be 'posterior' or 'focal'; got {self.probability!r}."
             )
 
     def decision_function(self, X) -> np.ndarray:

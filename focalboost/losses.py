@@ -176,7 +176,6 @@ def _posterior_log_odds(z, gamma, log_alpha_ratio):
     return log_alpha_ratio + _log_focal_slope(-z, gamma) - _log_focal_slope(z, gamma)
 
 
-
 def _weighted(values, sample_weight):
     """Multiply per-sample ``values`` (n,) or (n, K) by ``sample_weight`` (n,)."""
     if sample_weight is None:

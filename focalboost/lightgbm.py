@@ -44,10 +44,11 @@ class _LightGBMEarlyStopping:
 class FocalLGBMClassifier(FocalClassifierMixin):
     """Gradient-boosted trees trained with the binary focal loss via LightGBM.
 
-    LightGBM does not store ``init_score`` in the model, so the focal-optimal
-    constant margin is passed as ``init_score`` to the training and every
-    evaluation ``Dataset`` and kept in ``intercept_``, which is added back at
-    prediction time. Sample weights are applied inside the objective (LightGBM
+    The focal-optimal constant margin (``intercept_``) is passed as
+    ``init_score`` to the training and every evaluation ``Dataset``; LightGBM
+    does not store ``init_score`` in the model, so after training it is added
+    to every leaf of the first round's trees, and a booster saved with
+    ``save_model`` predicts the full margin. Sample weights are applied inside the objective (LightGBM
     ignores ``Dataset`` weights for a callable objective); ``feature_pre_filter``
     is off so tiny data sets work.
 
@@ -325,10 +326,29 @@ class FocalLGBMClassifier(FocalClassifierMixin):
             self.best_iteration_ = stopper.best_round
         else:
             self.best_iteration_ = booster.current_iteration() - 1
+        self._store_intercept(booster)
         self.evals_result_ = {
             name: {metric.name: list(values)}
             for name, values in recorder.history.items()
         }
+
+    def _store_intercept(self, booster):
+        """Add the intercept to every leaf of the first round's trees.
+
+        LightGBM does not save ``init_score`` in the model, so a booster saved
+        with ``save_model`` would predict without it. Folding the constant into
+        the first round's leaves (tree ``k`` is output ``k``) makes the native
+        model predict the full margin; it changes no split.
+        """
+        k = self.n_outputs_
+        if self.best_iteration_ < 0 or booster.num_trees() < k:
+            return
+        intercept = np.broadcast_to(self.intercept_, (k,))
+        for info in booster.dump_model(num_iteration=1)["tree_info"][:k]:
+            tree = info["tree_index"]
+            for leaf in range(info["num_leaves"]):
+                value = booster.get_leaf_output(tree, leaf) + float(intercept[tree])
+                booster.set_leaf_output(tree, leaf, value)
 
     def _margin(self, X):
         n_rounds = self.best_iteration_ + 1
@@ -338,4 +358,4 @@ class FocalLGBMClassifier(FocalClassifierMixin):
         raw = self.booster_.predict(
             _lgb_data(X), raw_score=True, num_iteration=n_rounds
         )
-        return raw.reshape(shape) + self.intercept_
+        return raw.reshape(shape)  # the intercept is in the first round's leaves

@@ -41,9 +41,8 @@ def _staged_margin(clf, X, n_rounds):
         return clf.booster_.predict(
             xgb.DMatrix(X), output_margin=True, iteration_range=(0, n_rounds)
         ).astype(np.float64)
-    return clf.booster_.predict(X, raw_score=True, num_iteration=n_rounds) + (
-        clf.intercept_
-    )
+    # LightGBM: the intercept is folded into the first round's leaves
+    return clf.booster_.predict(X, raw_score=True, num_iteration=n_rounds)
 
 
 # ---------------------------------------------------------------- intercept
@@ -303,3 +302,29 @@ def test_xgboost_saved_intercept_only_model_predicts_the_intercept(data, tmp_pat
     clf.booster_.save_model(path)
     margin = xgb.Booster(model_file=path).inplace_predict(X, predict_type="margin")
     np.testing.assert_allclose(margin, clf.intercept_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
+def test_lightgbm_saved_booster_keeps_the_intercept(task, tmp_path):
+    # LightGBM does not save init_score; the intercept lives in the first
+    # round's leaves, so a booster reloaded from its text file predicts the
+    # estimator's margin, early stopping included
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 4))
+    if task == "binary":
+        y = (X[:, 0] + rng.normal(size=400) > 1.2).astype(int)
+    elif task == "multiclass":
+        y = np.digitize(X[:, 0] + 0.5 * rng.normal(size=400), [-0.8, 0.9])
+    else:
+        y = (X[:, :3] + rng.normal(size=(400, 3)) > [1.0, 0.0, 1.5]).astype(int)
+    clf = FocalLGBMClassifier(
+        alpha=0.25, n_estimators=60, early_stopping_rounds=5, probability="focal"
+    ).fit(X[:300], y[:300], eval_set=[(X[300:], y[300:])])
+    assert np.all(np.abs(clf.intercept_) > 0.05)  # a non-trivial constant
+    path = tmp_path / "model.txt"
+    clf.booster_.save_model(path, num_iteration=clf.best_iteration_ + 1)
+    raw = lgb.Booster(model_file=path).predict(X, raw_score=True)
+    margin = clf.decision_function(X)
+    np.testing.assert_allclose(
+        raw.reshape(margin.shape), margin, rtol=1e-12, atol=1e-12
+    )

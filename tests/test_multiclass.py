@@ -45,7 +45,7 @@ def _staged(clf, X, k):
         return clf.booster_.predict(
             xgb.DMatrix(X), output_margin=True, iteration_range=(0, k)
         ).astype(np.float64)
-    return clf.booster_.predict(X, raw_score=True, num_iteration=k) + clf.intercept_
+    return clf.booster_.predict(X, raw_score=True, num_iteration=k)  # intercept in
 
 
 # ------------------------------------------------------------ shapes, labels

@@ -152,7 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_format_table(rows))
         print(
             "\nPR-AUC is the metric that matters for rare positives. Focal "
-            "probabilities are not calibrated (see the docs), so compare log "
-            "loss and Brier with care."
+            "models' predict_proba is the posterior estimate mapped back from "
+            "the focal margin (probability='posterior'); the map amplifies any "
+            "over-fitting, so their log loss and Brier reward early stopping "
+            "(docs/calibration.rst)."
         )
     return 0

@@ -9,6 +9,8 @@ ESTIMATORS = [
     FocalLGBMClassifier(n_estimators=10),
     FocalXGBClassifier(n_estimators=10, alpha=0.25, hessian="clipped"),
     FocalLGBMClassifier(n_estimators=10, alpha="balanced", hessian="clipped"),
+    FocalXGBClassifier(n_estimators=10, gamma=1.0, probability="focal"),
+    FocalLGBMClassifier(n_estimators=10, alpha=0.25, probability="focal"),
 ]
 
 

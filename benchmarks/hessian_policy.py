@@ -187,6 +187,7 @@ def _make_estimator(job: Job, n_estimators: int, n_jobs: int, seed: int):
         n_estimators=n_estimators,
         n_jobs=n_jobs,
         random_state=seed,
+        probability="focal",  # decision_function is then the booster's margin
     )
     if job.min_child_weight is not None:
         kwargs["min_child_weight"] = job.min_child_weight
@@ -205,8 +206,9 @@ def _staged_margin(est, X: np.ndarray, n_rounds: int) -> np.ndarray:
             ),
             dtype=np.float64,
         )
+    # The intercept is folded into the first round's leaves (see _store_intercept).
     raw = est.booster_.predict(X, raw_score=True, num_iteration=n_rounds)
-    return np.asarray(raw, dtype=np.float64) + est.intercept_
+    return np.asarray(raw, dtype=np.float64)
 
 
 def _tree_stats(est) -> tuple[float, float]:

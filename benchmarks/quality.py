@@ -808,10 +808,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = [n for n in names if n not in DATASETS]
     missing = [n for n in names if n in DATASETS and n not in found]
     if unknown or missing or not names:
+        why = "no data set files found" if not found else "nothing to run"
+        if unknown:
+            why = f"unknown data sets {unknown} (known: {sorted(DATASETS)})"
+        elif missing:
+            why = f"files missing for {missing}"
         print(
-            f"error: unknown data sets {unknown}, missing files for {missing} under "
-            f"{data_dir} (found: {found}). Point --data-dir or $FOCALBOOST_DATA at "
-            "the data folder; see python -m benchmarks.datasets.",
+            f"error: {why} under {data_dir}. Point --data-dir or $FOCALBOOST_DATA "
+            "at the data folder; `python -m benchmarks.datasets` lists what it finds.",
             file=sys.stderr,
         )
         return 2
@@ -821,7 +825,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = "quality_quick" if args.quick else "quality"
     cfg = dict(
-        command="python -m benchmarks.quality " + " ".join(argv),
+        command=" ".join(["python -m benchmarks.quality", *argv]),
         datasets=names,
         trees=trees,
         n_jobs=1,

@@ -48,9 +48,9 @@ class FocalLGBMClassifier(FocalClassifierMixin):
     ``init_score`` to the training and every evaluation ``Dataset``; LightGBM
     does not store ``init_score`` in the model, so after training it is added
     to every leaf of the first round's trees, and a booster saved with
-    ``save_model`` predicts the full margin. Sample weights are applied inside the objective (LightGBM
-    ignores ``Dataset`` weights for a callable objective); ``feature_pre_filter``
-    is off so tiny data sets work.
+    ``save_model`` predicts the full margin. Sample weights are applied inside
+    the objective (LightGBM ignores ``Dataset`` weights for a callable
+    objective); ``feature_pre_filter`` is off so tiny data sets work.
 
     Parameters
     ----------

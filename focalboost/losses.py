@@ -42,6 +42,7 @@ import numpy as np
 from scipy.optimize import brentq, minimize, root
 from scipy.special import logsumexp, softmax
 
+from . import _kernels
 from ._link import as_float64, expit, log_expit, scalar_softplus
 
 __all__ = [
@@ -364,12 +365,38 @@ class BinaryFocalLoss:
         hessian : ndarray of shape (n_samples,), float64
         """
         policy = _check_policy(hessian)
+        fast = self._fused_gradient_hessian(
+            y_true, raw_prediction, sample_weight, policy
+        )
+        if fast is not None:
+            return fast
         sign, alpha_t, p, q, ell, qg = self._terms(
             y_true, raw_prediction, sample_weight
         )
         grad_u, curv_u = _u_derivatives(p, q, ell, qg, alpha_t, self.gamma, policy)
         hess = apply_hessian_policy(curv_u, policy)
         grad = sign * grad_u
+        return self._weighted(grad, sample_weight), self._weighted(hess, sample_weight)
+
+    def _fused_gradient_hessian(self, y_true, raw_prediction, sample_weight, policy):
+        """Return the compiled one-pass kernel's result, or None if it does not apply.
+
+        It evaluates the same formulas as :func:`_u_derivatives` and
+        :func:`apply_hessian_policy` (tested against them to 1e-12) for
+        scalar class weights and same-shape labels and margins.
+        """
+        if not _kernels.ckernel_enabled():
+            return None
+        y = as_float64(y_true)
+        z = as_float64(raw_prediction)
+        if y.shape != z.shape:
+            return None
+        a0, a1 = self.class_weights(y, sample_weight)
+        if np.ndim(a0) or np.ndim(a1):
+            return None
+        grad, hess = _kernels.binary_grad_hess(
+            y, z, a0, a1, self.gamma, policy, HESSIAN_FLOOR
+        )
         return self._weighted(grad, sample_weight), self._weighted(hess, sample_weight)
 
     # -------------------------------------------------------------- intercept

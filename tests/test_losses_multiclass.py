@@ -482,7 +482,7 @@ def _k2(a):
 
 @pytest.mark.parametrize("a", BINARY_ALPHAS, ids=_id("alpha"))
 @pytest.mark.parametrize("gamma", GAMMAS + [20.0], ids=_id("gamma"))
-def test_two_classes_are_the_binary_loss(rng, gamma, a):
+def test_two_classes_are_the_binary_loss(rng, numpy_path, gamma, a):
     z = np.r_[np.linspace(-50.0, 50.0, 201), rng.normal(scale=3.0, size=100)]
     z = np.concatenate([z, z])
     y = np.repeat([1, 0], z.size // 2)
@@ -920,7 +920,7 @@ def test_balanced_class_weights(rng, k):
 
 
 @pytest.mark.parametrize("gamma", GAMMAS, ids=_id("gamma"))
-def test_two_class_balanced_is_binary_balanced(rng, gamma):
+def test_two_class_balanced_is_binary_balanced(rng, numpy_path, gamma):
     y = (rng.uniform(size=400) < 0.15).astype(int)
     w = rng.uniform(0.1, 3.0, y.size)
     z = rng.normal(scale=4.0, size=y.size)
@@ -1070,7 +1070,9 @@ def _column_alpha(kind, j):
 @pytest.mark.parametrize("use_weights", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("kind", list(MULTILABEL_ALPHAS), ids=_id("alpha"))
 @pytest.mark.parametrize("gamma", GAMMAS + [20.0], ids=_id("gamma"))
-def test_multilabel_is_binary_column_by_column(rng, gamma, kind, use_weights):
+def test_multilabel_is_binary_column_by_column(
+    rng, numpy_path, gamma, kind, use_weights
+):
     y, z, w = _multilabel_data(rng)
     w = w if use_weights else None
     loss = MultiLabelFocalLoss(alpha=MULTILABEL_ALPHAS[kind], gamma=gamma)

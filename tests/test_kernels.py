@@ -1,0 +1,182 @@
+"""The compiled binary kernel against the numpy reference maths.
+
+The reference is :meth:`BinaryFocalLoss.gradient_hessian` with the kernel
+switched off (``FOCALBOOST_NO_CKERNEL=1``), itself tested against mpmath and
+finite differences in ``test_losses.py``. Agreement is required to 1e-12
+relative to the size of the terms each value is made of: where the exact
+Hessian changes sign its two terms cancel, and no float64 evaluation order is
+more accurate than that scale.
+"""
+
+import os
+
+import numpy as np
+import pytest
+from scipy.special import expit, log_expit
+
+from focalboost import _kernels
+from focalboost.losses import HESSIAN_FLOOR, BinaryFocalLoss, MultiLabelFocalLoss
+
+REQUIRE = os.environ.get("FOCALBOOST_REQUIRE_CKERNEL", "") not in ("", "0")
+
+if REQUIRE and not _kernels.HAVE_CKERNEL:  # pragma: no cover - CI guard
+    raise ImportError(
+        "FOCALBOOST_REQUIRE_CKERNEL is set but focalboost._ckernels was not built"
+    )
+
+pytestmark = pytest.mark.skipif(
+    not _kernels.HAVE_CKERNEL,
+    reason="focalboost._ckernels not built (no C compiler at install time); "
+    "the numpy path is used and tested everywhere else",
+)
+
+GAMMAS = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0]
+ALPHAS = [None, 0.25, 0.9, "balanced"]
+POLICIES = ["exact", "surrogate", "clipped"]
+EXTREME = np.array(
+    [-1e6, -745.0, -709.0, -40.0, -2.8, -1e-300, 0.0, 1e-300, 2.8, 40.0, 709.0]
+    + [745.0, 1e6]
+)
+RTOL = 1e-12
+TINY = 1e-300  # values below this are subnormal-range noise in any evaluation
+
+
+def _margins(rng):
+    return np.concatenate(
+        [rng.normal(0.0, 4.0, 4000), rng.uniform(-50.0, 50.0, 1000), EXTREME]
+    )
+
+
+def _labels(rng, n):
+    y = (rng.random(n) < 0.3).astype(np.float64)
+    y[-2 * EXTREME.size :] = np.repeat([0.0, 1.0], EXTREME.size)
+    return y
+
+
+def _scales(y, z, loss):
+    """Per-sample magnitude of the terms the gradient and Hessian are sums of."""
+    a0, a1 = loss.class_weights(y)
+    a_t = a0 + (a1 - a0) * y
+    u = (2.0 * y - 1.0) * z
+    p, q, ell = expit(u), expit(-u), -log_expit(u)
+    g = loss.gamma
+    qg = np.exp(g * log_expit(-u))
+    grad = a_t * qg * (q + g * p * ell)
+    hess = a_t * p * qg * ((2 * g + 1) * q + g * ell * (g * p + q))
+    return grad, np.maximum(hess, HESSIAN_FLOOR)
+
+
+def _reference(monkeypatch, loss, y, z, w=None, *, policy):
+    with monkeypatch.context() as m:
+        m.setenv("FOCALBOOST_NO_CKERNEL", "1")
+        assert not _kernels.ckernel_enabled()
+        return loss.gradient_hessian(y, z, w, hessian=policy)
+
+
+def _assert_close(actual, expected, scale):
+    err = np.abs(actual - expected).ravel()
+    bound = (RTOL * scale + TINY).ravel()
+    expected = np.ravel(expected)
+    worst = int(np.argmax(err / bound))
+    assert np.all(err <= bound), (
+        f"max error {err[worst]:.3e} at index {worst} "
+        f"(value {expected[worst]!r}, bound {bound[worst]:.3e})"
+    )
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("alpha", ALPHAS)
+@pytest.mark.parametrize("gamma", GAMMAS)
+def test_kernel_matches_numpy_reference(monkeypatch, rng, gamma, alpha, policy):
+    z = _margins(rng)
+    y = _labels(rng, z.size)
+    loss = BinaryFocalLoss(alpha=alpha, gamma=gamma)
+    g_ref, h_ref = _reference(monkeypatch, loss, y, z, policy=policy)
+    assert _kernels.ckernel_enabled()
+    with np.errstate(all="raise"):
+        g, h = loss.gradient_hessian(y, z, hessian=policy)
+    assert np.isfinite(g).all() and np.isfinite(h).all()
+    g_scale, h_scale = _scales(y, z, loss)
+    _assert_close(g, g_ref, g_scale)
+    _assert_close(h, h_ref, h_scale)
+    if policy != "exact":
+        assert (h >= 0).all()
+    if policy == "clipped":
+        assert h.min() >= HESSIAN_FLOOR
+
+
+def test_kernel_is_what_gradient_hessian_runs(monkeypatch, rng):
+    """The dispatch really reaches the compiled kernel (not only the fallback)."""
+    calls = []
+    real = _kernels.binary_grad_hess
+
+    def spy(*args, **kwargs):
+        calls.append(args[4])  # gamma
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_kernels, "binary_grad_hess", spy)
+    z = rng.normal(size=100)
+    y = (z > 0).astype(float)
+    BinaryFocalLoss(alpha=0.25, gamma=1.5).gradient_hessian(y, z)
+    assert calls == [1.5]
+    monkeypatch.setenv("FOCALBOOST_NO_CKERNEL", "1")
+    BinaryFocalLoss(alpha=0.25, gamma=1.5).gradient_hessian(y, z)
+    assert calls == [1.5]
+
+
+def test_kernel_weights_dtypes_and_layout(monkeypatch, rng):
+    """float32 input, sample weights and a non-contiguous (n, L) margin."""
+    z = np.asfortranarray(rng.normal(0, 6, size=(3000, 4)))
+    y = (rng.random((3000, 4)) < 0.2).astype(np.float32)
+    w = rng.uniform(0.1, 3.0, 3000)
+    loss = MultiLabelFocalLoss(alpha=0.3, gamma=2.0)
+    for zz in (z, z.astype(np.float32), z[::2]):
+        yy, ww = y[: zz.shape[0]], w[: zz.shape[0]]
+        g_ref, h_ref = _reference(monkeypatch, loss, yy, zz, ww, policy="exact")
+        g, h = loss.gradient_hessian(yy, zz, ww)  # default policy: exact
+        assert g.shape == h.shape == zz.shape
+        assert g.dtype == h.dtype == np.float64
+        gs, hs = _scales(yy.astype(np.float64), zz.astype(np.float64), loss)
+        _assert_close(g, g_ref, gs * ww[:, None])
+        _assert_close(h, h_ref, hs * ww[:, None])
+
+
+def test_soft_labels_follow_the_same_formula(monkeypatch, rng):
+    """Labels strictly inside (0, 1) give the numpy expression's values too."""
+    z = rng.normal(0, 3, 2000)
+    y = rng.random(2000)
+    loss = BinaryFocalLoss(alpha=0.25, gamma=2.0)
+    g_ref, h_ref = _reference(monkeypatch, loss, y, z, policy="exact")
+    g, h = loss.gradient_hessian(y, z, hessian="exact")
+    scale = np.abs(g_ref) + np.abs(h_ref) + 1.0
+    np.testing.assert_allclose(g, g_ref, rtol=0, atol=1e-12 * scale.max())
+    np.testing.assert_allclose(h, h_ref, rtol=0, atol=1e-12 * scale.max())
+
+
+def test_chunked_threads_are_bitwise_identical(monkeypatch, rng):
+    n = 3 * _kernels.MIN_CHUNK + 7
+    z = rng.normal(0, 5, n)
+    y = (rng.random(n) < 0.1).astype(float)
+    args = (y, z, 0.75, 0.25, 1.5, "clipped", HESSIAN_FLOOR)
+    monkeypatch.setenv("FOCALBOOST_NUM_THREADS", "1")
+    g1, h1 = _kernels.binary_grad_hess(*args)
+    monkeypatch.setenv("FOCALBOOST_NUM_THREADS", "3")
+    assert _kernels.num_threads() == 3
+    g3, h3 = _kernels.binary_grad_hess(*args)
+    np.testing.assert_array_equal(g1, g3)
+    np.testing.assert_array_equal(h1, h3)
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two"])
+def test_bad_thread_count_is_rejected(monkeypatch, value):
+    monkeypatch.setenv("FOCALBOOST_NUM_THREADS", value)
+    with pytest.raises(ValueError, match=f"FOCALBOOST_NUM_THREADS.*{value}"):
+        _kernels.num_threads()
+
+
+def test_buffers_of_different_length_are_rejected():
+    z = np.zeros(4)
+    with pytest.raises(ValueError, match="same length"):
+        _kernels._ckernels.binary_grad_hess(
+            z, np.zeros(3), np.empty(4), np.empty(4), 1.0, 1.0, 2.0, 1, 1e-3
+        )

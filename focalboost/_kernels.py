@@ -25,7 +25,13 @@ try:  # pragma: no cover - depends on the build
 except ImportError:  # pragma: no cover
     _ckernels = None
 
-__all__ = ["HAVE_CKERNEL", "binary_grad_hess", "ckernel_enabled", "num_threads"]
+__all__ = [
+    "HAVE_CKERNEL",
+    "binary_grad_hess",
+    "ckernel_enabled",
+    "num_threads",
+    "softmax_grad_hess",
+]
 
 #: Whether the compiled kernel was built and imported.
 HAVE_CKERNEL: bool = _ckernels is not None
@@ -138,5 +144,44 @@ def binary_grad_hess(y, z, alpha0, alpha1, gamma, policy, floor):
             _POLICY_CODE[policy],
             float(floor),
         ),
+    )
+    return grad, hess
+
+
+def softmax_grad_hess(t, z, alpha, gamma, policy, floor):
+    """Unweighted softmax focal gradient and diagonal Hessian, fused per row.
+
+    Parameters
+    ----------
+    t : ndarray of shape (n,)
+        Class indices in [0, K).
+    z : ndarray of shape (n, K)
+        Margins.
+    alpha : ndarray of shape (K,)
+        Per-class weights.
+    gamma : float
+        Focusing parameter.
+    policy : {"exact", "surrogate", "clipped"}
+        Hessian policy.
+    floor : float
+        Floor of the ``"clipped"`` policy.
+
+    Returns
+    -------
+    grad, hess : ndarray of shape (n, K), float64
+    """
+    z = np.ascontiguousarray(z, dtype=np.float64)
+    t = np.ascontiguousarray(t, dtype=np.int64)
+    alpha = np.ascontiguousarray(alpha, dtype=np.float64)
+    grad = np.empty_like(z)
+    hess = np.empty_like(z)
+    k = z.shape[1]
+    _run_chunked(
+        lambda zz, tt, gg, hh: _ckernels.softmax_grad_hess(
+            zz, tt, alpha, gg, hh, k, float(gamma), _POLICY_CODE[policy], float(floor)
+        ),
+        t.size,
+        (z, t, grad, hess),
+        (),
     )
     return grad, hess

@@ -15,7 +15,13 @@ import pytest
 from scipy.special import expit, log_expit
 
 from focalboost import _kernels
-from focalboost.losses import HESSIAN_FLOOR, BinaryFocalLoss, MultiLabelFocalLoss
+from focalboost.losses import (
+    HESSIAN_FLOOR,
+    BinaryFocalLoss,
+    MultiLabelFocalLoss,
+    SoftmaxFocalLoss,
+    _one_minus_pi,
+)
 
 REQUIRE = os.environ.get("FOCALBOOST_REQUIRE_CKERNEL", "") not in ("", "0")
 
@@ -180,3 +186,81 @@ def test_buffers_of_different_length_are_rejected():
         _kernels._ckernels.binary_grad_hess(
             z, np.zeros(3), np.empty(4), np.empty(4), 1.0, 1.0, 2.0, 1, 1e-3
         )
+
+
+# ------------------------------------------------------------------- softmax
+def _softmax_margins(rng, n, k):
+    z = rng.normal(0.0, 4.0, (n, k))
+    z[: n // 10] *= 30.0  # confident rows, both right and wrong
+    z[n // 10 : n // 5, 0] = 1e3  # one class dominating by far
+    z[-1] = 0.0  # all tied
+    return z
+
+
+def _softmax_scales(loss, t, z):
+    """Per-entry magnitude of the terms of the softmax gradient and Hessian."""
+    rows, t, alpha_t, u, pi = loss._terms(t, z)
+    g = loss.gamma
+    p, q, ell = expit(u), expit(-u), -log_expit(u)
+    qg = np.exp(g * log_expit(-u))
+    abs_g = alpha_t * qg * (q + g * p * ell)
+    h_abs = alpha_t * p * qg * ((2 * g + 1) * q + g * ell * (g * p + q))
+    gs = abs_g[:, None] * np.maximum(pi, 0.0)
+    gs[rows, t] = abs_g
+    hs = h_abs[:, None] * pi**2 + abs_g[:, None] * pi * _one_minus_pi(pi)
+    hs[rows, t] = h_abs
+    return gs, np.maximum(hs, HESSIAN_FLOOR)
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("alpha", [None, "balanced", [0.5, 1.0, 2.0, 0.25]])
+@pytest.mark.parametrize("gamma", [0.0, 1.0, 1.5, 2.0, 5.0])
+@pytest.mark.parametrize("k", [2, 4, 20])
+def test_softmax_kernel_matches_numpy_reference(
+    monkeypatch, rng, k, gamma, alpha, policy
+):
+    if isinstance(alpha, list):
+        alpha = (alpha * k)[:k]
+    n = 3000
+    z = _softmax_margins(rng, n, k)
+    t = rng.integers(0, k, n)
+    t[:k] = np.arange(k)  # every class present (alpha="balanced")
+    w = rng.uniform(0.1, 3.0, n)
+    loss = SoftmaxFocalLoss(alpha=alpha, gamma=gamma)
+    g_ref, h_ref = _reference(monkeypatch, loss, t, z, w, policy=policy)
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        g, h = loss.gradient_hessian(t, z, w, hessian=policy)
+    assert g.shape == h.shape == z.shape
+    assert np.isfinite(g).all() and np.isfinite(h).all()
+    gs, hs = _softmax_scales(loss, t, z)
+    _assert_close(g, g_ref, gs * w[:, None])
+    _assert_close(h, h_ref, hs * w[:, None])
+    if policy == "clipped":
+        assert h.min() >= HESSIAN_FLOOR * w.min()
+
+
+def test_softmax_kernel_is_used_and_checks_labels(monkeypatch, rng):
+    calls = []
+    real = _kernels.softmax_grad_hess
+    monkeypatch.setattr(
+        _kernels, "softmax_grad_hess", lambda *a: calls.append(a[3]) or real(*a)
+    )
+    z = rng.normal(size=(50, 3))
+    loss = SoftmaxFocalLoss(gamma=1.5)
+    loss.gradient_hessian(rng.integers(0, 3, 50).astype(float), z)
+    assert calls == [1.5]
+    with pytest.raises(ValueError, match=r"outside \[0, 3\)"):
+        real(np.r_[0, 1, 3], z[:3], np.ones(3), 2.0, "exact", HESSIAN_FLOOR)
+
+
+def test_softmax_chunked_threads_are_bitwise_identical(monkeypatch, rng):
+    n = 2 * _kernels.MIN_CHUNK + 3
+    z = rng.normal(0, 5, (n, 3))
+    t = rng.integers(0, 3, n)
+    args = (t, z, np.array([0.2, 0.3, 0.5]), 2.0, "surrogate", HESSIAN_FLOOR)
+    monkeypatch.setenv("FOCALBOOST_NUM_THREADS", "1")
+    g1, h1 = _kernels.softmax_grad_hess(*args)
+    monkeypatch.setenv("FOCALBOOST_NUM_THREADS", "2")
+    g2, h2 = _kernels.softmax_grad_hess(*args)
+    np.testing.assert_array_equal(g1, g2)
+    np.testing.assert_array_equal(h1, h2)

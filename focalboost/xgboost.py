@@ -254,11 +254,8 @@ class FocalXGBClassifier(FocalClassifierMixin):
         return params
 
     def _dmatrix(self, X, y, w, ref=None):
-        if self.target_type_ == "multiclass":
-            # one column per class: XGBoost infers num_target from the label
-            y = (y.astype(np.intp)[:, None] == np.arange(self.n_outputs_)).astype(
-                np.float64
-            )
+        # multiclass: 1-D class indices with num_class (no (n, K) label copy);
+        # multi-label: the (n, L) indicator, from which XGBoost infers num_target
         kwargs = {"label": y, "weight": w, "missing": np.nan}
         if self.n_jobs is not None:
             kwargs["nthread"] = self.n_jobs
@@ -271,6 +268,8 @@ class FocalXGBClassifier(FocalClassifierMixin):
         params = dict(params, base_score=base_score)
         if self.n_outputs_ > 1:
             params["multi_strategy"] = self.multi_strategy
+        if self.target_type_ == "multiclass":
+            params["num_class"] = self.n_outputs_
         dtrain = self._dmatrix(X, y, w)
         watch, sets = [], {}
         for i, e in enumerate(evals):

@@ -41,7 +41,7 @@ def round_mantissa(values: np.ndarray, bits: int) -> np.ndarray:
     at most ``2**(bits - 24)`` (5e-7 for ``bits=3``), far below what changes
     a tree.
     """
-    out = np.asarray(values, dtype=np.float32).copy()
+    out = np.array(values, dtype=np.float32)  # always a new array
     as_int = out.view(np.uint32)
     as_int += np.uint32(1 << (bits - 1))  # round half up in magnitude
     as_int &= np.uint32((0xFFFFFFFF << bits) & 0xFFFFFFFF)
@@ -75,19 +75,35 @@ class FocalObjective:
         )
         self.hessian = hessian
 
+    #: Rows evaluated at a time: bounds the float64 temporaries of the maths
+    #: (a few MB) whatever the data size; the outputs are written block by block.
+    block_rows = 1 << 17
+
     def gradient_hessian(self, raw_prediction):
         """Return the weighted ``(gradient, hessian)`` at ``raw_prediction``."""
+        z = np.asarray(raw_prediction)
+        dtype = np.float32 if self.exact_weight_bits else np.float64
+        n = z.shape[0]
+        rows = max(1, self.block_rows // (z.shape[1] if z.ndim == 2 else 1))
+        if n <= rows:
+            return self._block(z, slice(None))
+        grad = np.empty(z.shape, dtype=dtype)
+        hess = np.empty(z.shape, dtype=dtype)
+        for start in range(0, n, rows):
+            block = slice(start, start + rows)
+            grad[block], hess[block] = self._block(z[block], block)
+        return grad, hess
+
+    def _block(self, z, block):
+        y = self.y_true[block]
+        w = None if self.sample_weight is None else self.sample_weight[block]
         if not self.exact_weight_bits:
-            return self.loss.gradient_hessian(
-                self.y_true, raw_prediction, self.sample_weight, hessian=self.hessian
-            )
-        grad, hess = self.loss.gradient_hessian(
-            self.y_true, raw_prediction, hessian=self.hessian
-        )
+            return self.loss.gradient_hessian(y, z, w, hessian=self.hessian)
+        grad, hess = self.loss.gradient_hessian(y, z, hessian=self.hessian)
         grad = round_mantissa(grad, self.exact_weight_bits)
         hess = round_mantissa(hess, self.exact_weight_bits)
-        if self.sample_weight is not None:
-            w = self.sample_weight.astype(np.float32)
+        if w is not None:
+            w = w.astype(np.float32)
             w = w[:, None] if grad.ndim == 2 else w
             grad *= w
             hess *= w

@@ -38,7 +38,7 @@ HAVE_CKERNEL: bool = _ckernels is not None
 
 _POLICY_CODE = {"exact": 0, "surrogate": 1, "clipped": 2}
 
-#: Fewest samples per thread worth a thread hand-off (about 0.5 ms of work).
+#: Fewest elements per thread worth a thread hand-off (about 0.5 ms of work).
 MIN_CHUNK = 1 << 15
 
 _pool: ThreadPoolExecutor | None = None
@@ -88,9 +88,13 @@ def _executor(size: int) -> ThreadPoolExecutor:
     return _pool
 
 
-def _run_chunked(func, n: int, arrays, scalars) -> None:
-    """Call ``func(*chunks_of(arrays), *scalars)`` over contiguous chunks."""
-    n_chunks = min(num_threads(), max(1, n // MIN_CHUNK))
+def _run_chunked(func, n: int, arrays, scalars, per_row: int = 1) -> None:
+    """Call ``func(*chunks_of(arrays), *scalars)`` over contiguous row chunks.
+
+    ``n`` rows of ``per_row`` elements each; a chunk holds at least
+    :data:`MIN_CHUNK` elements.
+    """
+    n_chunks = min(num_threads(), max(1, n * per_row // MIN_CHUNK), n)
     if n_chunks == 1:
         func(*arrays, *scalars)
         return
@@ -183,5 +187,6 @@ def softmax_grad_hess(t, z, alpha, gamma, policy, floor):
         t.size,
         (z, t, grad, hess),
         (),
+        per_row=k,
     )
     return grad, hess

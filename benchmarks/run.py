@@ -48,11 +48,15 @@ import numpy as np
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
+ARMS = ["builtin", "focal", "focal_numpy", "naive"]
 SIZES = {
     "quick": {
         "binary": dict(n=200_000, d=30, rounds=50),
         "multiclass": dict(n=60_000, d=30, rounds=30, k=5),
         "reps": 2,
+        # a smoke check: no numpy-fallback arm and no CatBoost (keeps < 3 min)
+        "arms": ["builtin", "focal", "naive"],
+        "catboost": False,
         "kernel_n": 1_000_000,
         "kernel_mc_n": 300_000,
     },
@@ -60,6 +64,8 @@ SIZES = {
         "binary": dict(n=1_000_000, d=30, rounds=200),
         "multiclass": dict(n=300_000, d=30, rounds=100, k=5),
         "reps": 3,
+        "arms": ARMS,
+        "catboost": True,
         "kernel_n": 1_000_000,
         "kernel_mc_n": 300_000,
     },
@@ -82,7 +88,6 @@ LGB_TREES = dict(
     reg_lambda=0.0,
 )
 ALPHA, GAMMA = 0.25, 2.0
-ARMS = ["builtin", "focal", "focal_numpy", "naive"]
 
 
 # ---------------------------------------------------------------------- data
@@ -426,7 +431,7 @@ def end_to_end(size: dict[str, Any], backends: list[str], log) -> list[dict[str,
     groups = []
     for task in ("binary", "multiclass"):
         for backend in backends:
-            arms = list(ARMS)
+            arms = list(size["arms"])
             if backend == "catboost":
                 if task != "binary":
                     continue
@@ -651,7 +656,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import catboost  # noqa: F401
 
-        backends.append("catboost")
+        if size["catboost"]:
+            backends.append("catboost")
+        else:
+            log("catboost left out in --quick")
     except ImportError:
         log("catboost not installed: its Focal/Logloss pair is left out")
     e2e = []

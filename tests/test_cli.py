@@ -1,7 +1,19 @@
 """The `focalboost` command line, run in-process."""
 
-import pytest
+import csv
+import importlib.util
+import io
+import json
+import subprocess
+import sys
 
+import joblib
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.metrics import f1_score
+
+from focalboost._compare import Progress, f1_optimal_threshold, make_estimator
 from focalboost.cli import main
 
 
@@ -27,3 +39,389 @@ def test_user_errors_exit_2_without_traceback(argv, message, capsys):
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
+
+
+# --- compare / fit / predict ------------------------------------------------
+
+COMPARE_FAST = ["--n-estimators", "10", "--cv", "3", "--n-jobs", "1"]
+TABLE_COLUMNS = ["arm", "alpha", "gamma", "PR-AUC", "ROC-AUC", "F1", "recall"]
+TABLE_COLUMNS += ["Brier", "fit s"]
+PLOTS = ["pr_curves.png", "reliability.png", "pr_auc_heatmap.png"]
+HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
+
+
+def _write_csv(path, n_samples=600, labels=(0, 1), seed=0, extra=None):
+    """A small imbalanced binary CSV (10% positives) with numeric features."""
+    X, y = make_classification(
+        n_samples=n_samples,
+        n_features=5,
+        n_informative=3,
+        n_redundant=1,
+        weights=[0.9],
+        random_state=seed,
+    )
+    header = [f"x{j}" for j in range(X.shape[1])] + ["label"]
+    rows = [
+        [*(repr(float(v)) for v in x), str(labels[int(t)])]
+        for x, t in zip(X, y, strict=True)
+    ]
+    if extra is not None:
+        header.append(extra[0])
+        rows = [[*row, extra[1]] for row in rows]
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return X, y
+
+
+def _read_csv(path):
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    return rows[0], rows[1:]
+
+
+def test_compare_on_csv_prints_table_and_writes_report(tmp_path, capsys):
+    data = tmp_path / "small.csv"
+    _write_csv(data)
+    out = tmp_path / "report"
+    argv = ["compare", str(data), "--target", "label", "--out", str(out)]
+    argv += [*COMPARE_FAST, "--alpha", "none,0.25", "--gamma", "1,2"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    header = next(line for line in captured.out.splitlines() if "PR-AUC" in line)
+    assert header.split("  ")[0].strip() == "arm"
+    positions = [header.index(col) for col in TABLE_COLUMNS]
+    assert positions == sorted(positions)
+    for arm in ("log loss", "balanced log loss", "focal a=0.25 g=2"):
+        assert arm in captured.out
+    assert captured.out.count(" * ") + captured.out.count(" *\n") >= 1
+    # Not a terminal: one progress line per arm on stderr, ending at 18/18 fits.
+    # 3 folds x (1 model + 2 inner models for the out-of-fold threshold).
+    progress = captured.err.strip().splitlines()
+    assert len(progress) == 6 and "54/54 fits" in progress[-1]
+    assert "Traceback" not in captured.err
+
+    results = json.loads((out / "results.json").read_text())
+    assert set(results) >= {"config", "versions", "summary", "arms", "best_focal"}
+    assert {"focalboost", "xgboost", "lightgbm"} <= set(results["versions"])
+    assert results["config"]["cv"] == 3 and results["config"]["n_samples"] == 600
+    assert results["config"]["alphas"] == [None, 0.25]
+    assert results["config"]["threshold"] == "oof"
+    assert "out-of-fold" in results["threshold_rule"]
+    assert len(results["arms"]) == 2 + 2 * 2
+    focal = [a for a in results["arms"] if a["focal"]]
+    best = max(focal, key=lambda a: a["summary"]["pr_auc"]["mean"])
+    assert results["best_focal"] == best["name"]
+    for arm in results["arms"]:
+        assert len(arm["folds"]) == 3
+        assert set(arm["summary"]) == {
+            "pr_auc", "roc_auc", "f1", "recall", "brier", "fit_s"
+        }  # fmt: skip
+        for fold in arm["folds"]:
+            assert 0 <= fold["recall"] <= 1 and 0 < fold["threshold"] < 1
+            assert 0 <= fold["brier"] <= 1 and 0 <= fold["pr_auc"] <= 1
+        pr = [f["pr_auc"] for f in arm["folds"]]
+        assert arm["summary"]["pr_auc"]["mean"] == pytest.approx(np.mean(pr))
+    report = (out / "report.md").read_text()
+    assert "| arm | alpha | gamma | PR-AUC |" in report
+    assert "out-of-fold predictions for the training part" in report
+    if HAS_MATPLOTLIB:
+        assert results["plots"] == PLOTS
+        for name in PLOTS:
+            assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+            assert f"]({name})" in report
+
+
+def test_compare_embedded_default_data_lightgbm(tmp_path, capsys):
+    out = tmp_path / "wine"
+    argv = ["compare", "--out", str(out), "--backend", "lightgbm", "--quiet"]
+    argv += ["--n-estimators", "5", "--cv", "2", "--n-jobs", "1"]
+    argv += ["--alpha", "balanced", "--gamma", "2", "--threshold", "train"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "Wine Quality" in captured.out and "4898 rows" in captured.out
+    assert captured.err == ""  # --quiet: no progress bar
+    results = json.loads((out / "results.json").read_text())
+    config = results["config"]
+    assert (config["n_samples"], config["n_features"]) == (4898, 11)
+    assert (config["n_positive"], config["pos_label"]) == (183, 1)
+    assert config["backend"] == "lightgbm"
+    assert results["best_focal"] == "focal a=balanced g=2"
+    assert "in-sample" in results["threshold_rule"]
+    assert [len(a["folds"]) for a in results["arms"]] == [2, 2, 2]
+    assert (out / "report.md").exists()
+
+
+def test_compare_without_matplotlib_writes_report_without_plots(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    data = tmp_path / "small.csv"
+    _write_csv(data, n_samples=300)
+    out = tmp_path / "noplots"
+    argv = ["compare", str(data), "--target", "label", "--out", str(out), "--quiet"]
+    argv += [*COMPARE_FAST, "--alpha", "none", "--gamma", "2"]
+    assert main(argv) == 0
+    assert "matplotlib is not installed" in capsys.readouterr().out
+    assert "matplotlib is not installed" in (out / "report.md").read_text()
+    assert json.loads((out / "results.json").read_text())["plots"] == []
+    assert not list(out.glob("*.png"))
+
+
+def test_progress_bar_redraws_in_place_on_a_terminal():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Terminal()
+    bar = Progress(4, stream)
+    for _ in range(4):
+        bar.fit_done("focal a=none g=2")
+    bar.arm_done("not printed on a terminal")
+    bar.close()
+    text = stream.getvalue()
+    assert text.count("\r") == 4 and text.endswith("\n")
+    assert "4/4 fits" in text and "not printed" not in text
+
+
+def test_f1_optimal_threshold_matches_brute_force():
+    rng = np.random.default_rng(0)
+    y = (rng.random(300) < 0.1).astype(int)
+    proba = np.clip(0.3 * y + rng.random(300) * 0.7, 0, 1)
+    best = max(
+        np.unique(proba),
+        key=lambda t: f1_score(y, (proba >= t).astype(int), zero_division=0),
+    )
+    got = f1_optimal_threshold(y, proba)
+    assert f1_score(y, proba >= got) == pytest.approx(f1_score(y, proba >= best))
+
+
+def test_fit_then_predict_round_trip(tmp_path, capsys):
+    train, test = tmp_path / "train.csv", tmp_path / "test.csv"
+    _write_csv(train, labels=("ok", "fraud"))
+    X_test, _ = _write_csv(test, n_samples=50, seed=1, labels=("ok", "fraud"))
+    model = tmp_path / "model.joblib"
+    argv = ["fit", str(train), "--target", "label", "--alpha", "0.25"]
+    argv += ["--gamma", "1", "--n-estimators", "10", "--n-jobs", "1", "-o", str(model)]
+    assert main(argv) == 0
+    assert "saved to" in capsys.readouterr().out
+    bundle = joblib.load(model)
+    assert bundle["feature_names"] == [f"x{j}" for j in range(5)]
+    assert bundle["target"] == "label"
+    clf = bundle["estimator"]
+    assert (clf.alpha, clf.gamma, clf.n_estimators) == (0.25, 1.0, 10)
+
+    pred_path = tmp_path / "pred.csv"
+    assert main(["predict", str(model), str(test), "-o", str(pred_path)]) == 0
+    header, rows = _read_csv(pred_path)
+    assert header == ["prediction", "fraud", "ok"]  # classes_ are sorted
+    assert len(rows) == 50
+    proba = np.array([[float(r[1]), float(r[2])] for r in rows])
+    np.testing.assert_allclose(proba, clf.predict_proba(X_test), rtol=1e-12)
+    assert [r[0] for r in rows] == list(clf.predict(X_test))
+
+
+def test_predict_uses_the_models_feature_columns_by_name(tmp_path):
+    train = tmp_path / "train.csv"
+    X, _ = _write_csv(train, n_samples=200)
+    model = tmp_path / "m.joblib"
+    argv = ["fit", str(train), "--target", "label", "--backend", "lightgbm"]
+    argv += ["--n-estimators", "5", "--n-jobs", "1", "-o", str(model)]
+    assert main(argv) == 0
+    # Same features, other order, no label column, an extra id column.
+    shuffled = tmp_path / "shuffled.csv"
+    with open(shuffled, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "x3", "x1", "x0", "x4", "x2"])
+        for i, x in enumerate(X[:20]):
+            writer.writerow([i, x[3], x[1], x[0], x[4], x[2]])
+    pred = tmp_path / "p.csv"
+    assert main(["predict", str(model), str(shuffled), "-o", str(pred)]) == 0
+    _, rows = _read_csv(pred)
+    clf = joblib.load(model)["estimator"]
+    got = np.array([float(r[2]) for r in rows])
+    np.testing.assert_allclose(got, clf.predict_proba(X[:20])[:, 1], rtol=1e-12)
+
+
+def test_fit_predict_multiclass(tmp_path):
+    X, y = make_classification(
+        n_samples=300, n_classes=3, n_informative=4, random_state=0
+    )
+    data = tmp_path / "three.csv"
+    with open(data, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["p", "q", "r", "s", "kind"])
+        writer.writerows([*map(float, x[:4]), t] for x, t in zip(X, y, strict=True))
+    model, pred = tmp_path / "m.joblib", tmp_path / "p.csv"
+    argv = ["fit", str(data), "--target", "kind", "--n-estimators", "5"]
+    assert main([*argv, "--n-jobs", "1", "-o", str(model)]) == 0
+    assert main(["predict", str(model), str(data), "-o", str(pred)]) == 0
+    header, rows = _read_csv(pred)
+    assert header == ["prediction", "0", "1", "2"]
+    proba = np.array([[float(v) for v in r[1:]] for r in rows])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert {r[0] for r in rows} <= {"0", "1", "2"}
+
+
+@pytest.mark.parametrize(
+    ("backend", "attribute"), [("xgboost", "device"), ("lightgbm", "device_type")]
+)
+def test_device_is_passed_to_the_backend(backend, attribute):
+    clf = make_estimator(
+        backend, alpha=None, gamma=2.0, n_estimators=3, seed=0, device="cpu"
+    )
+    assert getattr(clf, attribute) == "cpu"
+
+
+def test_python_dash_m_focalboost_runs_the_cli():
+    done = subprocess.run(
+        [sys.executable, "-m", "focalboost", "compare", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0
+    text = " ".join(done.stdout.split())  # argparse wraps lines
+    assert "--target" in text and "Wine Quality" in text
+
+
+def _error_cases(tmp):
+    """(argv, message) pairs; the files they need are written to ``tmp``."""
+    good = tmp / "good.csv"
+    _write_csv(good, n_samples=120)
+    one_class = tmp / "one_class.csv"
+    one_class.write_text("a,b,label\n1,2,0\n3,4,0\n5,6,0\n")
+    strings = tmp / "strings.csv"
+    _write_csv(strings, n_samples=60, extra=("colour", "red"))
+    three = tmp / "three.csv"
+    three.write_text("a,label\n" + "".join(f"{i},{i % 3}\n" for i in range(30)))
+    ragged = tmp / "ragged.csv"
+    ragged.write_text("a,b,label\n1,2,0\n3,1\n")
+    binary = tmp / "binary.csv"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00garbage")
+    parquet = tmp / "garbage.parquet"
+    parquet.write_bytes(b"not a parquet file")
+    excel = tmp / "data.xlsx"
+    excel.write_bytes(b"PK\x03\x04")
+    empty = tmp / "empty.csv"
+    empty.write_text("")
+    few = tmp / "few.csv"
+    few.write_text("a,label\n" + "".join(f"{i},{int(i < 2)}\n" for i in range(20)))
+    not_model = tmp / "not_model.joblib"
+    joblib.dump({"weights": [1, 2]}, not_model)
+    text_model = tmp / "text_model.joblib"
+    text_model.write_text("hello")
+    missing_target = tmp / "missing_target.csv"
+    missing_target.write_text("a,label\n1,0\n2,\n3,1\n")
+    model = tmp / "model.joblib"
+    assert (
+        main(
+            ["fit", str(good), "--target", "label", "--n-estimators", "2"]
+            + ["--n-jobs", "1", "-o", str(model)]
+        )
+        == 0
+    )
+    other = tmp / "other.csv"
+    other.write_text("x0,x1\n1,2\n")
+    nope = str(tmp / "nope.csv")
+    out = ["--out", str(tmp / "r")]
+    return [
+        (["compare", nope, "--target", "y", *out], "no such file"),
+        (["fit", nope, "--target", "y"], "no such file"),
+        (["predict", str(model), nope], "no such file"),
+        (["predict", str(tmp / "nope.joblib"), str(good)], "no such model file"),
+        (["compare", str(good), "--target", "y", *out], "'y' is not a column"),
+        (["fit", str(good), "--target", "y"], "'y' is not a column"),
+        (["compare", str(good), *out], "--target COLUMN is required"),
+        (["compare", "--target", "quality", *out], "embedded data set"),
+        (["fit", str(one_class), "--target", "label"], "only one class (0)"),
+        (["compare", str(one_class), "--target", "label", *out], "only one class"),
+        (["fit", str(strings), "--target", "label"], "non-numeric feature column"),
+        (["compare", str(strings), "--target", "label", *out], "['colour']"),
+        (["compare", str(three), "--target", "label", *out], "binary target"),
+        (["fit", str(ragged), "--target", "label"], "row 3 has 2 fields"),
+        (["fit", str(binary), "--target", "label"], "cannot read"),
+        (["fit", str(parquet), "--target", "label"], "Parquet"),
+        (["fit", str(excel), "--target", "label"], "unsupported file format"),
+        (["fit", str(empty), "--target", "label"], "is empty"),
+        (["fit", str(missing_target), "--target", "label"], "missing value"),
+        (["compare", str(few), "--target", "label", *out], "class 1 has 2"),
+        (
+            ["compare", str(good), "--target", "label", "--cv", "7", *out],
+            "--cv 7 with --threshold oof needs at least 14 rows of each class",
+        ),
+        (["compare", "--cv", "1", *out], "--cv must be >= 2"),
+        (["compare", "--alpha", "1.5", *out], "--alpha values"),
+        (["compare", "--gamma", "0.5,-1", *out], "--gamma values"),
+        (["compare", "--pos-label", "7", *out], "--pos-label '7'"),
+        (["fit", str(good), "--target", "label", "--alpha", "high"], "--alpha"),
+        (["predict", str(not_model), str(good)], "not a model written by"),
+        (["predict", str(text_model), str(good)], "cannot load model"),
+        (["predict", str(model), str(other)], "lacks the model's feature column"),
+    ]
+
+
+def test_every_user_error_exits_2_with_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # fit's default -o stays in tmp_path
+    cases = _error_cases(tmp_path)
+    capsys.readouterr()
+    for argv, message in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert message in err, (argv, err)
+        assert "Traceback" not in err
+        assert err.startswith("focalboost: error: ") and err.count("\n") == 1, err
+    assert not (tmp_path / "r").exists()  # no report for a failed compare
+
+
+def test_parquet_columns_are_typed_from_the_frame(tmp_path, capsys, monkeypatch):
+    # Exercises our Parquet path without pyarrow: pandas' reader is replaced by
+    # one returning a frame with numeric, nullable, boolean and text columns.
+    pd = pytest.importorskip("pandas")
+    X, y = make_classification(n_samples=200, weights=[0.8], random_state=0)
+    frame = pd.DataFrame(X[:, :3], columns=["a", "b", "c"])
+    frame["n"] = pd.array([1, None] * 100, dtype="Int64")
+    frame["flag"] = X[:, 3] > 0
+    frame["label"] = np.where(y == 1, "yes", "no")
+    monkeypatch.setattr(pd, "read_parquet", lambda path: frame.copy())
+    path = tmp_path / "d.parquet"
+    path.write_bytes(b"stub")
+    model = tmp_path / "m.joblib"
+    argv = ["fit", str(path), "--target", "label", "--n-estimators", "3"]
+    assert main([*argv, "--n-jobs", "1", "-o", str(model)]) == 0
+    bundle = joblib.load(model)
+    assert bundle["feature_names"] == ["a", "b", "c", "n", "flag"]
+    assert list(bundle["estimator"].classes_) == ["no", "yes"]
+    frame["c"] = frame["c"].round(1).astype(str).astype("category")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "non-numeric feature column(s) ['c']" in err and "Traceback" not in err
+
+
+def test_parquet_without_pandas_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    path = tmp_path / "d.parquet"
+    path.write_bytes(b"PAR1")
+    assert main(["fit", str(path), "--target", "label"]) == 2
+    assert "needs pandas and pyarrow" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("pyarrow") is None, reason="pyarrow is not installed"
+)
+def test_parquet_input(tmp_path, capsys):  # pragma: no cover - needs pyarrow
+    pd = pytest.importorskip("pandas")
+    X, y = make_classification(n_samples=200, weights=[0.8], random_state=0)
+    frame = pd.DataFrame(X[:, :4], columns=list("abcd"))
+    frame["label"] = y
+    frame.to_parquet(tmp_path / "d.parquet")
+    model = tmp_path / "m.joblib"
+    argv = ["fit", str(tmp_path / "d.parquet"), "--target", "label"]
+    assert main([*argv, "--n-estimators", "3", "-o", str(model)]) == 0
+    frame["c"] = frame["c"].astype(str)
+    frame.to_parquet(tmp_path / "s.parquet")
+    assert main(["fit", str(tmp_path / "s.parquet"), "--target", "label"]) == 2
+    assert "['c']" in capsys.readouterr().err

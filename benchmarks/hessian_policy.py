@@ -65,11 +65,7 @@ from datetime import datetime, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-import lightgbm  # noqa: E402
 import numpy as np  # noqa: E402
-import scipy  # noqa: E402
-import sklearn  # noqa: E402
-import xgboost  # noqa: E402
 from scipy.stats import wilcoxon  # noqa: E402
 from sklearn.metrics import average_precision_score, roc_auc_score  # noqa: E402
 from sklearn.model_selection import (  # noqa: E402
@@ -81,6 +77,7 @@ import focalboost  # noqa: E402
 from focalboost import FocalLGBMClassifier, FocalXGBClassifier  # noqa: E402
 from focalboost.losses import HESSIAN_POLICIES, BinaryFocalLoss  # noqa: E402
 
+from ._common import versions  # noqa: E402
 from .datasets import DATASETS, fetch_dataset, require_data_dir  # noqa: E402
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -1040,17 +1037,6 @@ def _machine() -> dict[str, Any]:
     )
 
 
-def _versions() -> dict[str, str]:
-    return dict(
-        focalboost=focalboost.__version__,
-        numpy=np.__version__,
-        scipy=scipy.__version__,
-        scikit_learn=sklearn.__version__,
-        xgboost=xgboost.__version__,
-        lightgbm=lightgbm.__version__,
-    )
-
-
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m benchmarks.hessian_policy",
@@ -1151,7 +1137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         runtime_s=runtime,
         config=asdict(cfg),
         machine=_machine(),
-        versions=_versions(),
+        versions=versions(),
         focalboost_source=source,
         datasets=info,
     )

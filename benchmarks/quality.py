@@ -69,9 +69,6 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
-import scipy  # noqa: E402
-import sklearn  # noqa: E402
-import xgboost  # noqa: E402
 from scipy import stats  # noqa: E402
 from sklearn.metrics import (  # noqa: E402
     average_precision_score,
@@ -86,7 +83,7 @@ from sklearn.model_selection import (  # noqa: E402
 )
 from sklearn.utils.class_weight import compute_sample_weight  # noqa: E402
 
-import focalboost  # noqa: E402
+from benchmarks._common import versions  # noqa: E402
 from benchmarks.datasets import (  # noqa: E402
     DATASETS,
     available_datasets,
@@ -94,6 +91,7 @@ from benchmarks.datasets import (  # noqa: E402
     require_data_dir,
 )
 from focalboost import FocalXGBClassifier  # noqa: E402
+from focalboost._compare import f1_optimal_threshold  # noqa: E402
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 TREES: dict[str, Any] = dict(
@@ -137,14 +135,6 @@ def ece(y: np.ndarray, p: np.ndarray, n_bins: int = N_BINS) -> float:
     bins = np.minimum((p * n_bins).astype(np.intp), n_bins - 1)
     gap = np.bincount(bins, weights=y - p, minlength=n_bins)
     return float(np.abs(gap).sum() / y.shape[0])
-
-
-def f1_threshold(y: np.ndarray, p: np.ndarray) -> float:
-    """Threshold ``t`` maximising F1 of the rule ``p >= t`` on ``(y, p)``."""
-    prec, rec, thr = precision_recall_curve(y, p)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f1 = np.nan_to_num(2 * prec * rec / (prec + rec))
-    return float(thr[int(np.argmax(f1[:-1]))])
 
 
 def _at_threshold(y: np.ndarray, p: np.ndarray, t: float) -> dict[str, float]:
@@ -246,7 +236,7 @@ def run_fold(X, y, train, test, trees: dict, seed: int) -> dict[str, Any]:
             fitted[k] = _fit(Xtr, ytr, *specs[k], trees, seed)
         clf, fit_s = fitted[k]
         post, raw = _probas(clf, X[test])
-        t = f1_threshold(y_oof, oof[k])
+        t = f1_optimal_threshold(y_oof, oof[k])
         arms[arm] = dict(config=k, fit_s=fit_s, **_scores(y[test], post, raw, t))
     return dict(
         n_train=int(train.shape[0]),
@@ -409,7 +399,7 @@ def reproduce_creditcard(data_dir, trees, seed, log) -> dict[str, Any]:
     for name, (alpha, gamma, weighted) in models.items():
         clf, fit_s = _fit(Xtr, ytr, alpha, gamma, weighted, trees, seed)
         post, raw = _probas(clf, Xte)
-        t = f1_threshold(y_oof, oof[name])
+        t = f1_optimal_threshold(y_oof, oof[name])
         out["models"][name] = dict(
             alpha=alpha,
             gamma=gamma,
@@ -866,13 +856,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             threads_per_model=1,
             omp_wait_policy=os.environ.get("OMP_WAIT_POLICY"),
         ),
-        versions=dict(
-            focalboost=focalboost.__version__,
-            numpy=np.__version__,
-            scipy=scipy.__version__,
-            scikit_learn=sklearn.__version__,
-            xgboost=xgboost.__version__,
-        ),
+        versions=versions(),
         warnings=[f"{m} (x{n})" for m, n in warned.items()],
         summary=summarise(results),
         datasets=results,

@@ -176,12 +176,9 @@ def _rss_kib(field: str) -> int:
 
 def machine() -> dict[str, Any]:
     """Machine, versions and thread settings of this run."""
-    import lightgbm
-    import scipy
-    import sklearn
-    import xgboost
+    from focalboost import _kernels
 
-    from focalboost import __version__, _kernels
+    from . import _common
 
     cpu = platform.processor()
     try:
@@ -196,14 +193,7 @@ def machine() -> dict[str, Any]:
             )
     except OSError:  # pragma: no cover - not Linux
         pass
-    versions = dict(
-        focalboost=__version__,
-        numpy=np.__version__,
-        scipy=scipy.__version__,
-        scikit_learn=sklearn.__version__,
-        xgboost=xgboost.__version__,
-        lightgbm=lightgbm.__version__,
-    )
+    versions = _common.versions()
     try:
         import catboost
 

@@ -69,8 +69,8 @@ class FocalObjective:
 
     def __init__(self, loss, y_true, sample_weight, hessian):
         self.loss = loss
-        # kept as given (encoded labels are integers): converted block by block,
-        # so the objective holds no full-size float64 copy of the labels
+        # kept as given (encoded labels are integers): the losses convert each
+        # block, so the objective holds no full-size float64 copy of the labels
         self.y_true = np.asarray(y_true)
         self.sample_weight = (
             None if sample_weight is None else as_float64(sample_weight)
@@ -97,7 +97,7 @@ class FocalObjective:
         return grad, hess
 
     def _block(self, z, block):
-        y = as_float64(self.y_true[block])
+        y = self.y_true[block]  # each loss converts its labels itself
         w = None if self.sample_weight is None else self.sample_weight[block]
         if not self.exact_weight_bits:
             return self.loss.gradient_hessian(y, z, w, hessian=self.hessian)

@@ -787,11 +787,8 @@ class SoftmaxFocalLoss:
         t = np.asarray(y_true)
         if t.shape != z.shape[:1]:
             return None
-        alpha = np.broadcast_to(
-            self.class_weights(
-                t.astype(np.intp, copy=False), z.shape[1], sample_weight
-            ),
-            z.shape[1:],
+        alpha = self.class_weights(
+            t.astype(np.intp, copy=False), z.shape[1], sample_weight
         )
         grad, hess = _kernels.softmax_grad_hess(
             t, z, alpha, self.gamma, policy, HESSIAN_FLOOR

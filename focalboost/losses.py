@@ -177,6 +177,21 @@ def _posterior_log_odds(z, gamma, log_alpha_ratio):
     return log_alpha_ratio + _log_focal_slope(-z, gamma) - _log_focal_slope(z, gamma)
 
 
+def _rescaled(weights: np.ndarray) -> np.ndarray:
+    """``weights`` times the power of two that puts the largest one in [0.5, 1).
+
+    The intercepts and the balanced class weights depend on weight ratios
+    only, but sums of weights near the float64 maximum overflow. Scaling by a
+    power of two is exact (ratios and sums are unchanged bit for bit) except
+    for entries more than ~1e308 times below the largest, which underflow.
+    """
+    top = float(np.max(weights, initial=0.0))
+    if not (top > 0 and math.isfinite(top)):
+        return weights
+    with np.errstate(under="ignore"):
+        return np.ldexp(weights, -math.frexp(top)[1])
+
+
 def _weighted(values, sample_weight):
     """Multiply per-sample ``values`` (n,) or (n, K) by ``sample_weight`` (n,)."""
     if sample_weight is None:
@@ -275,7 +290,11 @@ class BinaryFocalLoss:
             return 1.0, 1.0
         if self.alpha == "balanced":
             y = as_float64(y_true)
-            w = np.ones_like(y) if sample_weight is None else as_float64(sample_weight)
+            w = (
+                np.ones_like(y)
+                if sample_weight is None
+                else _rescaled(as_float64(sample_weight))
+            )
             w1 = float(np.sum(w * y))
             w0 = float(np.sum(w * (1.0 - y)))
             total = w0 + w1
@@ -407,7 +426,13 @@ class BinaryFocalLoss:
         if gamma == 0.0:
             return log_q
         log_p = -scalar_softplus(-u)
-        log_ell = math.log(scalar_softplus(-u))
+        if u > 0:
+            # log(log1p(t)) = -u + log(log1p(t) / t) with t = exp(-u): finite
+            # where softplus(-u) underflows to 0 (u > ~745)
+            t = math.exp(-u)
+            log_ell = -u + (math.log(math.log1p(t) / t) if t > 0 else 0.0)
+        else:
+            log_ell = math.log(scalar_softplus(-u))
         second = math.log(gamma) + log_p + log_ell
         big, small = (log_q, second) if log_q >= second else (second, log_q)
         return gamma * log_q + big + math.log1p(math.exp(small - big))
@@ -438,7 +463,11 @@ class BinaryFocalLoss:
             If one class has zero total weight (the optimum is infinite).
         """
         y = as_float64(y_true)
-        w = np.ones_like(y) if sample_weight is None else as_float64(sample_weight)
+        w = (
+            np.ones_like(y)
+            if sample_weight is None
+            else _rescaled(as_float64(sample_weight))
+        )
         a0, a1 = self.class_weights(y, w)
         w1 = a1 * float(np.sum(w * y))
         w0 = a0 * float(np.sum(w * (1.0 - y)))
@@ -568,7 +597,7 @@ def _check_alpha_vector(alpha, *, name: str = "alpha"):
 
 
 def _class_totals(y_index, sample_weight, n_classes):
-    w = None if sample_weight is None else as_float64(sample_weight)
+    w = None if sample_weight is None else _rescaled(as_float64(sample_weight))
     return np.bincount(y_index, weights=w, minlength=n_classes).astype(np.float64)
 
 
@@ -1022,7 +1051,7 @@ class MultiLabelFocalLoss(BinaryFocalLoss):
             w = (
                 np.ones(y.shape[0])
                 if sample_weight is None
-                else as_float64(sample_weight)
+                else _rescaled(as_float64(sample_weight))
             )
             w1 = w @ y
             w0 = w @ (1.0 - y)
@@ -1071,9 +1100,13 @@ class MultiLabelFocalLoss(BinaryFocalLoss):
         ndarray of shape (n_labels,)
         """
         y = as_float64(y_true)
-        a0, a1 = self.class_weights(y, sample_weight)
+        w = (
+            np.ones(y.shape[0])
+            if sample_weight is None
+            else _rescaled(as_float64(sample_weight))
+        )
+        a0, a1 = self.class_weights(y, w)
         a1 = np.broadcast_to(a1, y.shape[1])
-        w = np.ones(y.shape[0]) if sample_weight is None else as_float64(sample_weight)
         out = np.empty(y.shape[1])
         for j in range(y.shape[1]):
             pos = float(w @ y[:, j])

@@ -8,6 +8,7 @@ prepared arrays into a booster and a booster into margins.
 from __future__ import annotations
 
 import numbers
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,8 +17,10 @@ from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted
 
+from . import _persist
+from ._input import check_X
 from ._link import expit
 from ._objective import resolve_eval_metric
 from .losses import (
@@ -29,8 +32,6 @@ from .losses import (
     _check_alpha_vector,
     _check_gamma,
 )
-
-_ACCEPT_SPARSE = ("csr", "csc")
 
 
 # ------------------------------------------------------------------ validators
@@ -97,6 +98,35 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight"):
     if not np.any(w > 0):
         raise ValueError(f"{name} must not be all zero (total weight is 0).")
     return w
+
+
+def _check_y(y, owner: str) -> np.ndarray:
+    """Labels as a 1-D or 2-D array; NaN/inf and bad shapes name ``y``."""
+    if y is None:
+        raise ValueError(f"{owner} requires y to be passed, but the target y is None.")
+    if sp.issparse(y):
+        y = y.toarray()
+    y = check_array(
+        y,
+        ensure_2d=False,
+        dtype=None,
+        ensure_all_finite=True,
+        ensure_min_samples=0,
+        input_name="y",
+    )
+    if y.ndim not in (1, 2):
+        raise ValueError(f"y must be 1-D or 2-D; got an array of shape {y.shape}.")
+    return y
+
+
+def _clear_fitted(estimator) -> None:
+    """Delete every fitted attribute (public ``name_`` and private state)."""
+    for key in list(vars(estimator)):
+        if (key.endswith("_") and not key.startswith("__")) or key in _FIT_PRIVATE:
+            delattr(estimator, key)
+
+
+_FIT_PRIVATE = ("_y_dtype",)
 
 
 def _n_rows(X):
@@ -243,14 +273,7 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         return int(rng.randint(np.iinfo(np.int32).max))
 
     def _validate_X(self, X, *, reset):
-        return validate_data(
-            self,
-            X,
-            reset=reset,
-            accept_sparse=_ACCEPT_SPARSE,
-            dtype=[np.float64, np.float32],
-            ensure_all_finite="allow-nan",
-        )
+        return check_X(self, X, reset=reset)
 
     def _encode_y(self, y, *, name):
         y = np.asarray(y)
@@ -299,26 +322,25 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         try:
             return self._fit(X, y, sample_weight, eval_set, eval_sample_weight)
         except BaseException:
-            # never leave a half-fitted estimator behind
-            for key in [k for k in vars(self) if k.endswith("_") and k[0] != "_"]:
-                delattr(self, key)
+            _clear_fitted(self)  # never leave a half-fitted estimator behind
             raise
 
     def _fit(self, X, y, sample_weight, eval_set, eval_sample_weight):
         self._validate_common_params()
         native = self._backend_params()
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=_ACCEPT_SPARSE,
-            dtype=[np.float64, np.float32],
-            ensure_all_finite="allow-nan",
-            multi_output=True,
-        )
+        X = check_X(self, X, reset=True)
+        y = _check_y(y, type(self).__name__)
+        if y.shape[0] != _n_rows(X):
+            raise ValueError(
+                f"X has {_n_rows(X)} rows but y has {y.shape[0]} labels; they must "
+                "have the same number of samples."
+            )
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
-        check_classification_targets(y)
+        try:
+            check_classification_targets(y)
+        except ValueError as exc:
+            raise ValueError(f"y is not a classification target: {exc}") from exc
         w = check_sample_weight(sample_weight, _n_rows(X))
         if w is not None and np.any(w == 0):
             keep = w > 0
@@ -333,8 +355,6 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
             self.classes_ = np.arange(y.shape[1])
             self._y_dtype = y.dtype
             y_enc = np.asarray(y, dtype=np.float64)
-            if sp.issparse(y_enc):  # pragma: no cover - validate_data densifies
-                y_enc = y_enc.toarray()
         else:
             classes = np.unique(y)
             if classes.shape[0] < 2:
@@ -411,6 +431,54 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
                 )
             out.append(_EvalData(Xe, ye, we))
         return out
+
+    # ------------------------------------------------------------- persistence
+    def save_model(self, fname: str | os.PathLike) -> None:
+        """Save the fitted model in the backend's native format.
+
+        The file is the one the backend's own ``save_model`` writes (XGBoost
+        JSON or UBJSON by the file suffix; LightGBM text), so the booster
+        alone loads with ``xgboost.Booster(model_file=...)`` /
+        ``lightgbm.Booster(model_file=...)`` and predicts the full margin,
+        intercept included. The focal parameters, classes, target type,
+        probability link and categories travel inside it as a JSON document
+        (an XGBoost booster attribute, a header line of the LightGBM text
+        model) that :meth:`load_model` reads back.
+
+        Parameters
+        ----------
+        fname : str or path-like
+            Where to write.
+        """
+        check_is_fitted(self)
+        self._save_native(os.fspath(fname), _persist.metadata(self))
+
+    def load_model(self, fname: str | os.PathLike):
+        """Load a model written by :meth:`save_model` into this estimator.
+
+        Parameters and fitted state are replaced by the file's; predictions
+        are bit-identical to those of the saved estimator.
+
+        Parameters
+        ----------
+        fname : str or path-like
+            A file written by :meth:`save_model` of the same class.
+
+        Returns
+        -------
+        self : object
+            The loaded estimator.
+        """
+        fname = os.fspath(fname)
+        booster, text = self._load_native(fname)
+        _clear_fitted(self)
+        try:
+            _persist.restore(self, text, repr(fname))
+        except BaseException:
+            _clear_fitted(self)
+            raise
+        self.booster_ = booster
+        return self
 
     # ----------------------------------------------------------------- predict
     def _check_probability(self):

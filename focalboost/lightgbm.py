@@ -8,7 +8,9 @@ import lightgbm as lgb
 import numpy as np
 import scipy.sparse as sp
 
+from . import _persist
 from ._base import FocalClassifierMixin, check_int, check_real
+from ._input import categorical_indices
 from ._objective import EarlyStopping, LightGBMMetric, LightGBMObjective
 
 __all__ = ["FocalLGBMClassifier"]
@@ -107,7 +109,9 @@ class FocalLGBMClassifier(FocalClassifierMixin):
     n_jobs : int or None, default=None
         ``num_threads``; None lets LightGBM decide.
     random_state : int, RandomState instance or None, default=None
-        ``seed``.
+        ``seed``. When set, also ``deterministic=True`` and
+        ``force_col_wise=True``, so that refits are bit-identical (override
+        them in ``booster_params`` if speed matters more).
     device_type : str, default="cpu"
         LightGBM device (``"cpu"``, ``"gpu"``, ``"cuda"``).
     early_stopping_rounds : int or None, default=None
@@ -252,7 +256,10 @@ class FocalLGBMClassifier(FocalClassifierMixin):
             params["num_threads"] = check_int("n_jobs", self.n_jobs)
         seed = self._seed()
         if seed is not None:
-            params["seed"] = seed
+            # bit-identical refits: a fixed histogram layout (LightGBM otherwise
+            # times row- and column-wise at construction and keeps the faster)
+            # and deterministic summation; booster_params may override both
+            params.update(seed=seed, deterministic=True, force_col_wise=True)
         params.update(self.booster_params or {})
         params["metric"] = "None"
         return params
@@ -278,12 +285,15 @@ class FocalLGBMClassifier(FocalClassifierMixin):
             # targets, so a multi-label indicator is represented by zeros.
             return y_enc if y_enc.ndim == 1 else np.zeros(y_enc.shape[0])
 
+        # category codes of pandas/polars categorical columns (focalboost._input)
+        cats = categorical_indices(self) or "auto"
         train = lgb.Dataset(
             _lgb_data(X),
             label=label(y),
             init_score=self._init_score(X.shape[0]),
             params=dataset_params,
             free_raw_data=True,
+            categorical_feature=cats,
         )
         if self.n_estimators == 0:
             self.booster_ = lgb.Booster(dict(params, objective="none"), train)
@@ -298,6 +308,7 @@ class FocalLGBMClassifier(FocalClassifierMixin):
                 init_score=self._init_score(e.X.shape[0]),
                 reference=train,
                 params=dataset_params,
+                categorical_feature=cats,
             )
             valid_sets.append(dataset)
             valid_names.append(f"validation_{i}")
@@ -359,3 +370,33 @@ class FocalLGBMClassifier(FocalClassifierMixin):
             _lgb_data(X), raw_score=True, num_iteration=n_rounds
         )
         return raw.reshape(shape)  # the intercept is in the first round's leaves
+
+    def _save_native(self, fname, meta):
+        # LightGBM keeps no user attributes: the metadata is a header line of
+        # the text model, which LightGBM's loader skips as an unknown key
+        n_rounds = self.best_iteration_ + 1  # the model predict uses
+        text = self.booster_.model_to_string(num_iteration=n_rounds or -1)
+        head, sep, rest = text.partition("\n")
+        with open(fname, "w", encoding="utf-8") as fh:
+            fh.write(f"{head}{sep}{_persist.KEY}={meta}\n{rest}")
+
+    def _load_native(self, fname):
+        try:
+            with open(fname, encoding="utf-8") as fh:
+                lines = fh.read().split("\n")
+        except OSError as exc:
+            raise ValueError(f"cannot read {fname!r}: {exc}") from None
+        except UnicodeDecodeError:
+            raise ValueError(
+                f"{fname!r} is not a LightGBM model file (not text)."
+            ) from None
+        prefix = f"{_persist.KEY}="
+        meta = next((ln[len(prefix) :] for ln in lines if ln.startswith(prefix)), None)
+        text = "\n".join(ln for ln in lines if not ln.startswith(prefix))
+        try:
+            booster = lgb.Booster(model_str=text)
+        except lgb.basic.LightGBMError as exc:
+            raise ValueError(
+                f"{fname!r} is not a LightGBM model file: {str(exc).splitlines()[0]}"
+            ) from None
+        return booster, meta

@@ -8,7 +8,9 @@ import numpy as np
 import scipy.sparse as sp
 import xgboost as xgb
 
+from . import _persist
 from ._base import FocalClassifierMixin, check_int, check_real
+from ._input import categorical_indices
 from ._objective import EarlyStopping, XGBoostMetric, XGBoostObjective
 
 __all__ = ["FocalXGBClassifier"]
@@ -257,6 +259,13 @@ class FocalXGBClassifier(FocalClassifierMixin):
         # multiclass: 1-D class indices with num_class (no (n, K) label copy);
         # multi-label: the (n, L) indicator, from which XGBoost infers num_target
         kwargs = {"label": y, "weight": w, "missing": np.nan}
+        cats = categorical_indices(self)
+        if cats:
+            # category codes, split natively on (see focalboost._input)
+            kwargs["feature_types"] = [
+                "c" if j in cats else "q" for j in range(self.n_features_in_)
+            ]
+            kwargs["enable_categorical"] = True
         if self.n_jobs is not None:
             kwargs["nthread"] = self.n_jobs
         if self.tree_method == "hist":
@@ -317,3 +326,31 @@ class FocalXGBClassifier(FocalClassifierMixin):
         return self.booster_.inplace_predict(
             X, predict_type="margin", iteration_range=(0, n_rounds), missing=np.nan
         )
+
+    def _save_native(self, fname, meta):
+        n_rounds = self.best_iteration_ + 1
+        if 0 < n_rounds < self.booster_.num_boosted_rounds():
+            booster = self.booster_[:n_rounds]  # the model predict uses (a copy)
+        else:
+            booster = self.booster_.copy()
+        booster.set_attr(**{_persist.KEY: meta})
+        # JSON for a .json file, UBJSON otherwise (XGBoost's own choice, without
+        # its warning about unknown suffixes)
+        raw = booster.save_raw("json" if fname.lower().endswith(".json") else "ubj")
+        with open(fname, "wb") as fh:
+            fh.write(raw)
+
+    def _load_native(self, fname):
+        booster = xgb.Booster()
+        try:
+            with open(fname, "rb") as fh:
+                booster.load_model(bytearray(fh.read()))
+        except OSError as exc:
+            raise ValueError(f"cannot read {fname!r}: {exc}") from None
+        except xgb.core.XGBoostError as exc:
+            raise ValueError(
+                f"{fname!r} is not an XGBoost model file: {str(exc).splitlines()[0]}"
+            ) from None
+        meta = booster.attr(_persist.KEY)
+        booster.set_attr(**{_persist.KEY: None})
+        return booster, meta

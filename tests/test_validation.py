@@ -94,7 +94,12 @@ BAD_FIT = [
         ValueError,
         r"Input y contains infinity",
     ),
-    ("y-continuous", {"y": np.linspace(0, 1, N)}, ValueError, r"Unknown label type"),
+    (
+        "y-continuous",
+        {"y": np.linspace(0, 1, N)},
+        ValueError,
+        r"y is not a classification target.*Unknown label type",
+    ),
     (
         "y-multiclass-multioutput",
         {"y": np.c_[np.arange(N) % 3, np.arange(N) % 2]},
@@ -102,9 +107,9 @@ BAD_FIT = [
         r"y must be a binary, multiclass or multi-label.*multiclass-multioutput",
     ),
     ("y-one-class", {"y": np.zeros(N)}, ValueError, r"y .*only one class"),
-    ("y-wrong-length", {"y": Y[:-1]}, ValueError, r"inconsistent numbers of samples"),
-    ("X-empty", {"X": np.empty((0, 4)), "y": np.empty(0)}, ValueError, r"0 sample"),
-    ("X-3d", {"X": X.reshape(N, 2, 2)}, ValueError, r"dim 3"),
+    ("y-wrong-length", {"y": Y[:-1]}, ValueError, rf"X has {N} rows but y has {N - 1}"),
+    ("X-empty", {"X": np.empty((0, 4)), "y": np.empty(0)}, ValueError, r"X.*0 sample"),
+    ("X-3d", {"X": X.reshape(N, 2, 2)}, ValueError, r"X.*dim 3"),
     (
         "X-inf",
         {"X": np.where(np.eye(N, 4) == 1, np.inf, X)},
@@ -114,8 +119,8 @@ BAD_FIT = [
     (
         "X-strings",
         {"X": np.full((N, 4), "a", dtype=object)},
-        ValueError,
-        r"could not convert|argument must be a string.* number",
+        TypeError,
+        r"X must be numeric",
     ),
     (
         "sample-weight-short",

@@ -37,7 +37,7 @@ static inline double int_pow(double x, long n)
  * expression for q**gamma (log_q is only used by the real-gamma one). */
 #define KERNEL_BODY(QG)                                                      \
     const double s = 2.0 * y[i] - 1.0;                                       \
-    const double a_t = a0 + (a1 - a0) * y[i];                                \
+    const double a_t = a0 * (1.0 - y[i]) + a1 * y[i];                        \
     const double u = s * z[i];                                               \
     const double e = exp(-fabs(u));                                          \
     const double l1pe = log1p(e);                                            \

@@ -308,7 +308,7 @@ class BinaryFocalLoss:
         z = as_float64(raw_prediction)
         a0, a1 = self.class_weights(y, sample_weight)
         sign = 2.0 * y - 1.0
-        alpha_t = a0 + (a1 - a0) * y
+        alpha_t = a0 * (1.0 - y) + a1 * y  # exact at y = 0, 1 (no a1 - a0)
         return (sign, alpha_t, *_u_terms(sign * z, self.gamma))
 
     @staticmethod

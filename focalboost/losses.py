@@ -547,7 +547,7 @@ class BinaryFocalLoss:
         self._check_resolved_alpha()
         a0, a1 = self.class_weights(None)
         z = as_float64(raw_prediction)
-        return _posterior_log_odds(z, self.gamma, math.log(a0 / a1))
+        return _posterior_log_odds(z, self.gamma, math.log(a0) - math.log(a1))
 
     def posterior_proba(self, raw_prediction) -> np.ndarray:
         """Posterior probability of class 1 behind a focal margin.

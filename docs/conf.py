@@ -1,0 +1,115 @@
+"""Sphinx configuration of the focalboost documentation.
+
+Build (from the repository root)::
+
+    python -m sphinx -W --keep-going -b html docs docs/_build/html
+
+Nothing is fetched at build time: no intersphinx, no binder. The gallery
+executes every ``examples/plot_*.py`` on data the package generates or ships.
+"""
+
+import os
+import re
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+# docs/sphinxext holds the small helpers the gallery configuration names by
+# their qualified name (so that the configuration stays picklable).
+sys.path.insert(0, str(HERE / "sphinxext"))
+
+# No OpenMP spin-waiting between the gallery's boosting rounds: on a small,
+# shared machine it slows the examples down several times. It must be set
+# before xgboost / lightgbm (and their OpenMP runtime) are loaded.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import focalboost  # noqa: E402
+
+# -- Project -----------------------------------------------------------------
+project = "focalboost"
+author = "focalboost developers"
+copyright = "focalboost developers, BSD-3-Clause"
+release = focalboost.__version__
+version = release
+
+# -- General -----------------------------------------------------------------
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+]
+templates_path = ["_templates"]
+exclude_patterns = [
+    "_build",
+    "Thumbs.db",
+    ".DS_Store",
+    "auto_examples/*.ipynb",
+    "auto_examples/*.py",
+    "auto_examples/*.zip",
+    "auto_examples/*.md5",
+]
+root_doc = "index"
+default_role = "literal"
+
+# -- autodoc / autosummary / numpydoc ----------------------------------------
+autosummary_generate = True
+autodoc_typehints = "none"  # the numpydoc Parameters sections carry the types
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_xref_param_type = False
+
+# -- sphinx-gallery ----------------------------------------------------------
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    # execute every example whose file name starts with plot_
+    "filename_pattern": r"/plot_",
+    "ignore_pattern": r"__init__\.py",
+    "within_subsection_order": "FileNameSortKey",
+    "reset_argv": "gallery_helpers.reset_argv",
+    # API pages list the examples that use each public object
+    "doc_module": ("focalboost",),
+    "backreferences_dir": "generated/backreferences",
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "show_memory": False,
+    "plot_gallery": "True",
+}
+
+# -- HTML --------------------------------------------------------------------
+html_theme = "pydata_sphinx_theme"
+html_title = f"focalboost {release}"
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "secondary_sidebar_items": ["page-toc"],
+}
+html_show_sourcelink = False
+
+
+# -- Docstring shapes ----------------------------------------------------------
+# A shape written as ``of shape (n_features_in_,)`` makes docutils read the
+# trailing underscore as a hyperlink reference ("Unknown target name"). Until
+# the estimators' docstrings quote these names, quote the bare ``name_``
+# entries of parenthesised shapes on lines that say "of shape", and nothing
+# else.
+_PARENTHESES = re.compile(r"\(([^()]*)\)")
+_BARE_TRAILING_UNDERSCORE = re.compile(r"(?<![`\w])([A-Za-z]\w*_)(?![`\w])")
+
+
+def _quote_shape(match):
+    return "(" + _BARE_TRAILING_UNDERSCORE.sub(r"``\1``", match.group(1)) + ")"
+
+
+def _quote_shapes(app, what, name, obj, options, lines):
+    lines[:] = [
+        _PARENTHESES.sub(_quote_shape, line) if "of shape" in line else line
+        for line in lines
+    ]
+
+
+def setup(app):
+    """Register the docstring hook ahead of numpydoc's."""
+    app.connect("autodoc-process-docstring", _quote_shapes, priority=100)

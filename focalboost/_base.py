@@ -106,17 +106,29 @@ def _check_y(y, owner: str) -> np.ndarray:
         raise ValueError(f"{owner} requires y to be passed, but the target y is None.")
     if sp.issparse(y):
         y = y.toarray()
-    y = check_array(
-        y,
-        ensure_2d=False,
-        dtype=None,
-        ensure_all_finite=True,
-        ensure_min_samples=0,
-        input_name="y",
-    )
+    try:
+        y = check_array(
+            y,
+            ensure_2d=False,
+            dtype=None,
+            ensure_all_finite=True,
+            ensure_min_samples=0,
+            input_name="y",
+        )
+    except ValueError as exc:
+        if "Input y" in str(exc):
+            raise
+        raise ValueError(f"y is not valid: {exc}") from exc
     if y.ndim not in (1, 2):
         raise ValueError(f"y must be 1-D or 2-D; got an array of shape {y.shape}.")
     return y
+
+
+#: Largest focal ``gamma`` the estimators accept. The losses themselves are
+#: finite for any gamma; a boosted model stops learning long before this (with
+#: the default ``min_child_weight``, XGBoost makes no split at gamma=20 on a
+#: 10%-positive problem, LightGBM none at 50; see docs/hessian_policy.rst).
+MAX_GAMMA = 100.0
 
 
 def _clear_fitted(estimator) -> None:
@@ -235,7 +247,13 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
 
     def _validate_common_params(self):
         _check_estimator_alpha(self.alpha)
-        _check_gamma(self.gamma)
+        if _check_gamma(self.gamma) > MAX_GAMMA:
+            raise ValueError(
+                f"gamma must be <= {MAX_GAMMA:g}; got {self.gamma!r}. The focal "
+                "weight (1 - p)**gamma is then below 1e-30 for every sample the "
+                "model gets even half right, so no tree can split (usual values: "
+                "0.5 to 5)."
+            )
         if not isinstance(self.hessian, str) or self.hessian not in HESSIAN_POLICIES:
             raise ValueError(
                 f"hessian must be one of {HESSIAN_POLICIES}; got {self.hessian!r}."
@@ -269,7 +287,13 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
             self.random_state, bool
         ):
             return int(self.random_state)
-        rng = check_random_state(self.random_state)
+        try:
+            rng = check_random_state(self.random_state)
+        except ValueError as exc:
+            raise ValueError(
+                "random_state must be None, an int or a numpy RandomState; got "
+                f"{self.random_state!r}."
+            ) from exc
         return int(rng.randint(np.iinfo(np.int32).max))
 
     def _validate_X(self, X, *, reset):
@@ -341,6 +365,11 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
             check_classification_targets(y)
         except ValueError as exc:
             raise ValueError(f"y is not a classification target: {exc}") from exc
+        except TypeError as exc:
+            raise TypeError(
+                "y has labels that cannot be sorted (mixed types, or None among "
+                f"strings?): {exc}"
+            ) from exc
         w = check_sample_weight(sample_weight, _n_rows(X))
         if w is not None and np.any(w == 0):
             keep = w > 0

@@ -171,6 +171,10 @@ def _validate(estimator, X, *, reset: bool):
         )
     except (ValueError, TypeError) as exc:
         msg = str(exc)
+        if "Complex data not supported" in msg:
+            raise ValueError(
+                "X must be real-valued: Complex data not supported."
+            ) from exc
         if "could not convert" in msg or "must be a string or a" in msg:
             raise TypeError(
                 "X must be numeric (object and string arrays are not accepted; "

@@ -315,8 +315,8 @@ class FocalXGBClassifier(FocalClassifierMixin):
         }
 
     def _margin(self, X):
-        if sp.issparse(X) and X.format != "csr":
-            X = X.tocsr()
+        if sp.issparse(X) and (X.format != "csr" or not isinstance(X, sp.spmatrix)):
+            X = sp.csr_matrix(X)  # inplace_predict takes CSR matrices, not arrays
         n_rounds = self.best_iteration_ + 1
         if n_rounds == 0:
             shape = (

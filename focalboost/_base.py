@@ -478,6 +478,20 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         ----------
         fname : str or path-like
             Where to write.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from sklearn.datasets import make_classification
+        >>> from focalboost import FocalLGBMClassifier
+        >>> X, y = make_classification(n_samples=300, random_state=0)
+        >>> clf = FocalLGBMClassifier(n_estimators=5).fit(X, y)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.txt")
+        >>> clf.save_model(path)
+        >>> loaded = FocalLGBMClassifier().load_model(path)
+        >>> bool(np.array_equal(loaded.predict_proba(X), clf.predict_proba(X)))
+        True
         """
         check_is_fitted(self)
         self._save_native(os.fspath(fname), _persist.metadata(self))

@@ -121,6 +121,11 @@ class FocalXGBClassifier(FocalClassifierMixin):
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Feature names, when ``X`` had string column names.
+    categories_ : dict
+        ``{column name: categories}`` of the categorical columns of a pandas
+        (``category``) or polars (``Categorical``/``Enum``) ``X``, split on
+        natively; at predict time values are matched to these categories by
+        value and an unseen value is a missing value. Empty otherwise.
     alpha_ : float, ndarray or None
         The resolved ``alpha`` (numbers when ``alpha="balanced"``).
     intercept_ : float or ndarray of shape (n_outputs_,)
@@ -131,6 +136,14 @@ class FocalXGBClassifier(FocalClassifierMixin):
         0-based index of the last round used for prediction.
     evals_result_ : dict
         Per-round metric history, ``{"validation_0": {"focal": [...]}, ...}``.
+
+    Notes
+    -----
+    Inputs: dense arrays (float32 is kept), scipy sparse CSR/CSC (XGBoost
+    treats an absent entry as missing, LightGBM as zero), pandas and polars
+    frames (categorical columns as above; text columns are refused by name),
+    NaN as a missing value. Persistence: pickle/joblib, or :meth:`save_model`
+    / :meth:`load_model` in the native format, which predict bit-identically.
 
     Examples
     --------

@@ -469,14 +469,15 @@ class BinaryFocalLoss:
             else _rescaled(as_float64(sample_weight))
         )
         a0, a1 = self.class_weights(y, w)
-        w1 = a1 * float(np.sum(w * y))
-        w0 = a0 * float(np.sum(w * (1.0 - y)))
-        if not (w1 > 0 and w0 > 0):
+        w1 = float(np.sum(w * y))
+        w0 = float(np.sum(w * (1.0 - y)))
+        if not (a1 > 0 and w1 > 0 and a0 > 0 and w0 > 0):
             raise ValueError(
                 "fit_intercept_only needs both classes with positive total weight; "
-                f"got class-0 weight {w0!r} and class-1 weight {w1!r}."
+                f"got class-0 weight {a0 * w0!r} and class-1 weight {a1 * w1!r}."
             )
-        log_ratio = math.log(w1) - math.log(w0)
+        # in logs: a tiny alpha times a tiny class total may underflow
+        log_ratio = math.log(a1) + math.log(w1) - math.log(a0) - math.log(w0)
 
         def score(c: float) -> float:
             # log of (class-1 pull) / (class-0 pull); decreasing in c
@@ -1114,6 +1115,11 @@ class MultiLabelFocalLoss(BinaryFocalLoss):
             if pos <= 0 or neg <= 0:
                 out[j] = INTERCEPT_BOUND if pos > 0 else -INTERCEPT_BOUND
                 continue
-            alpha_j = None if self.alpha is None else float(a1[j])
+            if self.alpha is None or isinstance(self.alpha, str):
+                # "balanced" per label is the binary "balanced" of that label,
+                # whose alpha may round to 0 or 1 beyond a 1e16 imbalance
+                alpha_j = self.alpha
+            else:
+                alpha_j = float(a1[j])
             out[j] = BinaryFocalLoss(alpha_j, self.gamma).fit_intercept_only(y[:, j], w)
         return out

@@ -7,6 +7,7 @@ nor writes into the working tree). It executes every ``examples/plot_*.py``
 (about a minute on two cores).
 """
 
+import importlib.util
 import os
 import re
 import shutil
@@ -125,6 +126,13 @@ def test_api_page_for_every_public_name(html, name):
 )
 def test_api_page_for_submodule_names(html, qualname):
     assert (html / "generated" / f"{qualname}.html").is_file()
+
+
+@pytest.mark.parametrize("name", ["FocalDaskXGBClassifier", "FocalDaskLGBMClassifier"])
+def test_api_page_for_dask_estimators(html, name):
+    if importlib.util.find_spec("focalboost.dask") is None:
+        pytest.skip("focalboost/dask.py does not exist")
+    assert (html / "generated" / f"focalboost.dask.{name}.html").is_file()
 
 
 @pytest.mark.parametrize("page", sorted(BENCHMARK_PNGS))

@@ -1,7 +1,8 @@
 """Property-based tests (Hypothesis) of the focal losses over random inputs.
 
-Margins from 0 and tiny values up to +-1e6, alpha None / in (0, 1) /
-"balanced" (per-class vectors for softmax, per-label for multi-label), gamma
+Margins from 0 and tiny values up to +-1e6, alpha None / in [1e-100, 1) /
+"balanced" (per-class vectors for softmax, per-label for multi-label; the
+subnormal alphas have their own tests at the end), gamma
 in [0, 20] (integer values too: the compiled kernel has an integer-gamma
 loop), weights from 1e-300 to 1e300 and 0, labels with and without both
 classes. Every property that goes through ``gradient_hessian`` runs on the

@@ -141,6 +141,26 @@ def _clear_fitted(estimator) -> None:
 _FIT_PRIVATE = ("_y_dtype",)
 
 
+#: Sample weights whose largest entry lies outside [2**-64, 2**64] are divided
+#: by that largest entry (ratios kept to an ulp; equal weights become 1, as if
+#: unweighted). The focal risk depends on weight ratios only, but the
+#: backends do not: XGBoost casts weights to float32 (1e300 overflows and
+#: raises), and weighted Hessians of 1e-30 fall below any ``min_child_weight``
+#: (no split at all). Weights of any realistic scale are left untouched.
+WEIGHT_SCALE_BOUNDS = (2.0**-64, 2.0**64)
+
+
+def _tame_weight_scale(w):
+    if w is None or w.shape[0] == 0:
+        return w
+    top = float(w.max())
+    low, high = WEIGHT_SCALE_BOUNDS
+    if low <= top <= high or not (top > 0 and np.isfinite(top)):
+        return w
+    with np.errstate(under="ignore"):
+        return w / top
+
+
 def _n_rows(X):
     return X.shape[0]
 
@@ -374,6 +394,7 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         if w is not None and np.any(w == 0):
             keep = w > 0
             X, y, w = _take_rows(X, keep), y[keep], w[keep]
+        w = _tame_weight_scale(w)
         y_type = type_of_target(y, input_name="y", raise_unknown=True)
         if y_type not in ("binary", "multiclass", "multilabel-indicator"):
             raise ValueError(
@@ -455,8 +476,12 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
                 ye = self._encode_y(ye, name=f"eval_set[{i}] y")
             we = None
             if eval_sample_weight is not None:
-                we = check_sample_weight(
-                    eval_sample_weight[i], Xe.shape[0], name=f"eval_sample_weight[{i}]"
+                we = _tame_weight_scale(
+                    check_sample_weight(
+                        eval_sample_weight[i],
+                        Xe.shape[0],
+                        name=f"eval_sample_weight[{i}]",
+                    )
                 )
             out.append(_EvalData(Xe, ye, we))
         return out

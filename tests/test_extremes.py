@@ -318,3 +318,20 @@ def test_binary_intercept_with_one_positive_in_1e6_total_weight(gamma):
     # first-order condition: the weighted gradient sum vanishes
     g = BinaryFocalLoss(None, gamma).gradient(y, np.full(101, c), w)
     assert abs(g.sum()) <= 1e-10 * np.abs(g).sum()
+
+
+@pytest.mark.parametrize("cls", BACKENDS)
+@pytest.mark.parametrize("task", ["binary", "multiclass"])
+@pytest.mark.parametrize("scale", [1e-300, 1e-30, 1e30, 1e300])
+def test_equal_weights_of_any_scale_fit_like_no_weights(
+    cls, task, scale, binary, multiclass, capfd
+):
+    # only weight ratios define the focal risk; absurd scales are divided by
+    # the largest weight, so the backends neither overflow float32 (1e300)
+    # nor see Hessians below min_child_weight (1e-30)
+    X, y = binary if task == "binary" else multiclass
+    reference = cls(gamma=2.0, **SMALL).fit(X, y).decision_function(X)
+    clf = cls(gamma=2.0, **SMALL)
+    with no_warnings(capfd):
+        clf.fit(X, y, sample_weight=np.full(len(y), scale))
+    assert_allclose(clf.decision_function(X), reference, rtol=1e-6, atol=1e-9)

@@ -49,6 +49,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import (
     FocalClassifierMixin,
     _check_y,
+    _tame_weight_scale,
     check_sample_weight,
     make_loss,
 )
@@ -485,6 +486,9 @@ class _DaskFocalMixin:
             if res["zero"]:
                 keep = w > 0
                 X, y, w = X[keep], y[keep], w[keep]
+            # weights of absurd scale divided by the largest, as on one
+            # machine (the same function: its max is a dask reduction)
+            w = _tame_weight_scale(w)
         y_type = type_of_target(like_y(res["kept"]), input_name="y", raise_unknown=True)
         if y_type not in ("binary", "multiclass", "multilabel-indicator"):
             raise ValueError(
@@ -604,7 +608,9 @@ class _DaskFocalMixin:
                 if not finite:
                     check_sample_weight(np.array([np.nan]), 1, name=name)
                 check_sample_weight(np.array([wmin, wmax]), 2, name=name)
-                we = _align_rows(we.astype(np.float64), Xe.chunks[0])
+                we = _tame_weight_scale(
+                    _align_rows(we.astype(np.float64), Xe.chunks[0])
+                )
             out.append((Xe, ye, we))
         return out
 
@@ -1345,12 +1351,12 @@ default=None
         self.evals_result_ = {}
 
     def _intercept_only_booster(self, X, label, params):
-        # no round to train: a booster on a few rows, as the single-machine
-        # estimator keeps one (its margin is the intercept alone)
-        head = min(int(X.shape[0]), 64)
-        Xh, yh = dask.compute(X[:head], label[:head])
+        # no round to train: the single-machine estimator keeps a booster
+        # without trees; one built on two placeholder rows is the same model
         train = lgb.Dataset(
-            Xh, label=yh, params={"verbosity": -1, "feature_pre_filter": False}
+            np.zeros((2, self.n_features_in_)),
+            label=np.array([0.0, 1.0]),
+            params={"verbosity": -1, "feature_pre_filter": False},
         )
         self.booster_ = lgb.Booster(dict(params, objective="none"), train)
         self.best_iteration_ = -1

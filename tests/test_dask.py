@@ -200,6 +200,35 @@ def test_intercept_from_distributed_totals(client, y, w, alpha):
     )
 
 
+def test_lightgbm_intercept_only_model(client, tmp_path):
+    local, remote = _pair(
+        FocalLGBMClassifier,
+        FocalDaskLGBMClassifier,
+        client,
+        X_Q,
+        Y_MC,
+        W,
+        n_estimators=0,
+    )
+    np.testing.assert_allclose(
+        remote.to_local().predict_proba(X_Q), local.predict_proba(X_Q), rtol=1e-13
+    )
+    remote.save_model(tmp_path / "m.txt")
+    np.testing.assert_array_equal(
+        FocalLGBMClassifier().load_model(tmp_path / "m.txt").predict(X_Q),
+        local.predict(X_Q),
+    )
+
+
+def test_same_parameters_as_one_machine():
+    for local_cls, dask_cls in [(FocalXGBClassifier, FocalDaskXGBClassifier)] + [
+        (FocalLGBMClassifier, FocalDaskLGBMClassifier)
+    ]:
+        params = dask_cls().get_params()
+        assert params.pop("client") is None
+        assert params == local_cls().get_params()
+
+
 # ----------------------------------------------------- equality vs one machine
 @pytest.mark.parametrize("y", TARGETS)
 @pytest.mark.parametrize("w", WEIGHTS)
@@ -248,6 +277,21 @@ def test_lightgbm_margins_close(client, y, w):
                 )
                 < 0.02
             )
+
+
+def test_weights_of_absurd_scale_as_on_one_machine(client):
+    local, remote = _pair(
+        FocalXGBClassifier,
+        FocalDaskXGBClassifier,
+        client,
+        X_Q,
+        Y_BIN,
+        W * 1e300,
+        n_estimators=5,
+    )
+    np.testing.assert_array_equal(
+        remote.to_local().decision_function(X_Q), local.decision_function(X_Q)
+    )
 
 
 @pytest.mark.parametrize("local_cls, dask_cls", PAIRS)

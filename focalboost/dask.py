@@ -30,6 +30,7 @@ Dask and ``distributed`` are optional (``pip install 'focalboost[dask]'``);
 from __future__ import annotations
 
 import json
+import os
 import threading
 import uuid
 import warnings
@@ -131,7 +132,9 @@ def _bitmask_block(y_enc):
     return y_enc @ powers
 
 
-def _apply_local(X, estimator, method):
+def _apply_local(X, estimator, method, tail=(), dtype=np.float64):
+    if X.shape[0] == 0:  # an empty block or partition: nothing to validate
+        return np.empty((0,) + tuple(tail), dtype=dtype)
     return getattr(estimator, method)(X)
 
 
@@ -661,7 +664,7 @@ class _DaskFocalMixin:
             local._y_dtype = self._y_dtype
         return local
 
-    def save_model(self, fname) -> None:
+    def save_model(self, fname: str | os.PathLike) -> None:
         """Save in the backend's native format, as ``to_local().save_model``.
 
         The file holds the single-machine estimator (the booster, intercept
@@ -675,7 +678,7 @@ class _DaskFocalMixin:
         """
         self.to_local().save_model(fname)
 
-    def load_model(self, fname):
+    def load_model(self, fname: str | os.PathLike):
         """Load a file written by ``save_model`` (of this or the local class).
 
         Parameters
@@ -731,7 +734,7 @@ class _DaskFocalMixin:
             tail = () if width is None else (width,)
             parts = [
                 da.from_delayed(
-                    dask.delayed(_apply_local)(part, local, method),
+                    dask.delayed(_apply_local)(part, local, method, tail, dtype),
                     shape=(np.nan,) + tail,
                     dtype=dtype,
                 )
@@ -745,6 +748,8 @@ class _DaskFocalMixin:
                 _apply_local,
                 local,
                 method,
+                (),
+                dtype,
                 dtype=dtype,
                 drop_axis=1,
                 meta=np.empty((0,), dtype=dtype),
@@ -753,6 +758,8 @@ class _DaskFocalMixin:
             _apply_local,
             local,
             method,
+            (width,),
+            dtype,
             dtype=dtype,
             chunks=(Xa.chunks[0], (width,)),
             meta=np.empty((0, 0), dtype=dtype),
@@ -800,7 +807,7 @@ class _DaskFocalMixin:
         """
         return self._map_local(X, "predict")
 
-    def score(self, X, y, sample_weight=None) -> float:
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Accuracy of :meth:`predict`, computed on the cluster.
 
         Parameters

@@ -376,6 +376,11 @@ def test_dask_dataframe_input(client, local_cls, dask_cls):
     np.testing.assert_array_equal(
         remote.predict(dframe).compute(), local.predict(frame)
     )
+    # an empty partition (as filtering leaves them) predicts nothing
+    filtered = dframe[dframe["f0"] < 10]
+    filtered = filtered.partitions[0].repartition(npartitions=1)
+    empty = dd.concat([filtered, dframe[dframe["f0"] > 10]])
+    assert remote.predict_proba(empty).compute().shape == (N // 2, 2)
 
 
 # ------------------------------------------------------------ predictions

@@ -574,7 +574,7 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_samples,) or (n_samples, n_outputs_), float64
+        ndarray of shape (n_samples,) or (n_samples, ``n_outputs_``), float64
             Binary: one value per sample; multiclass and multi-label: one per
             class or label.
         """

@@ -73,7 +73,7 @@ class FocalLGBMClassifier(FocalClassifierMixin):
         switched on a fitted model with ``set_params``). ``"posterior"``: the
         class posterior estimated from the focal margin by the closed-form
         inverse of the focal risk minimiser (see
-        :meth:`focalboost.losses.BinaryFocalLoss.posterior_raw_prediction`),
+        :meth:`focalboost.BinaryFocalLoss.posterior_raw_prediction`),
         which undoes both the focusing (``gamma``) and the class weighting
         (``alpha``): a 0.5 threshold is then the Bayes decision for accuracy.
         ``"focal"``: the link of the raw margin (``expit`` / ``softmax``),
@@ -134,7 +134,7 @@ class FocalLGBMClassifier(FocalClassifierMixin):
         Margins per sample: 1 (binary), ``n_classes`` or ``n_labels``.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Feature names, when ``X`` had string column names.
     categories_ : dict
         ``{column name: categories}`` of the categorical columns of a pandas
@@ -143,7 +143,7 @@ class FocalLGBMClassifier(FocalClassifierMixin):
         value and an unseen value is a missing value. Empty otherwise.
     alpha_ : float, ndarray or None
         The resolved ``alpha`` (numbers when ``alpha="balanced"``).
-    intercept_ : float or ndarray of shape (n_outputs_,)
+    intercept_ : float or ndarray of shape (``n_outputs_``,)
         The focal-optimal constant margin(s) (added to the booster's raw score).
     booster_ : lightgbm.Booster
         The fitted booster.

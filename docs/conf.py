@@ -9,7 +9,6 @@ executes every ``examples/plot_*.py`` on data the package generates or ships.
 """
 
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -87,29 +86,3 @@ html_theme_options = {
     "secondary_sidebar_items": ["page-toc"],
 }
 html_show_sourcelink = False
-
-
-# -- Docstring shapes ----------------------------------------------------------
-# A shape written as ``of shape (n_features_in_,)`` makes docutils read the
-# trailing underscore as a hyperlink reference ("Unknown target name"). Until
-# the estimators' docstrings quote these names, quote the bare ``name_``
-# entries of parenthesised shapes on lines that say "of shape", and nothing
-# else.
-_PARENTHESES = re.compile(r"\(([^()]*)\)")
-_BARE_TRAILING_UNDERSCORE = re.compile(r"(?<![`\w])([A-Za-z]\w*_)(?![`\w])")
-
-
-def _quote_shape(match):
-    return "(" + _BARE_TRAILING_UNDERSCORE.sub(r"``\1``", match.group(1)) + ")"
-
-
-def _quote_shapes(app, what, name, obj, options, lines):
-    lines[:] = [
-        _PARENTHESES.sub(_quote_shape, line) if "of shape" in line else line
-        for line in lines
-    ]
-
-
-def setup(app):
-    """Register the docstring hook ahead of numpydoc's."""
-    app.connect("autodoc-process-docstring", _quote_shapes, priority=100)

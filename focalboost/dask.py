@@ -775,7 +775,7 @@ class _DaskFocalMixin:
 
         Returns
         -------
-        dask array of shape (n_samples,) or (n_samples, n_outputs_), float64
+        dask array of shape (n_samples,) or (n_samples, ``n_outputs_``), float64
         """
         return self._map_local(X, "decision_function")
 

@@ -131,6 +131,72 @@ def _check_y(y, owner: str) -> np.ndarray:
 MAX_GAMMA = 100.0
 
 
+def check_eval_set(eval_set, eval_sample_weight) -> bool:
+    """Check the structure of ``eval_set`` / ``eval_sample_weight``.
+
+    Returns False when there is no eval set; raises naming the parameter when
+    ``eval_set`` is not a list of ``(X, y)`` pairs or the weights do not match.
+    """
+    if eval_set is None:
+        if eval_sample_weight is not None:
+            raise ValueError("eval_sample_weight was given without eval_set.")
+        return False
+    if not isinstance(eval_set, (list, tuple)) or not all(
+        isinstance(e, (list, tuple)) and len(e) == 2 for e in eval_set
+    ):
+        raise ValueError(
+            f"eval_set must be a list of (X, y) tuples; got {type(eval_set).__name__}."
+        )
+    if eval_sample_weight is not None and len(eval_sample_weight) != len(eval_set):
+        raise ValueError(
+            "eval_sample_weight must have one entry per eval_set entry; got "
+            f"{len(eval_sample_weight)} for {len(eval_set)} eval sets."
+        )
+    return True
+
+
+def check_same_rows(n_X: int, n_y: int) -> None:
+    """Raise unless ``X`` and ``y`` have the same number of rows."""
+    if n_X != n_y:
+        raise ValueError(
+            f"X has {n_X} rows but y has {n_y} labels; they must have the same "
+            "number of samples."
+        )
+
+
+def check_classification_y(y) -> None:
+    """``check_classification_targets`` with ``y`` named in its errors."""
+    try:
+        check_classification_targets(y)
+    except ValueError as exc:
+        raise ValueError(f"y is not a classification target: {exc}") from exc
+    except TypeError as exc:
+        raise TypeError(
+            "y has labels that cannot be sorted (mixed types, or None among "
+            f"strings?): {exc}"
+        ) from exc
+
+
+def encode_labels(y, classes: np.ndarray, *, name: str) -> np.ndarray:
+    """Return the indices of ``y`` in the sorted ``classes`` (float64)."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    try:
+        idx = np.searchsorted(classes, y)
+        idx = np.clip(idx, 0, len(classes) - 1)
+        ok = classes[idx] == y
+    except TypeError as exc:
+        raise ValueError(f"{name} has labels not comparable with classes_.") from exc
+    if not np.all(ok):
+        unseen = np.unique(y[~ok])
+        raise ValueError(
+            f"{name} contains labels not seen in y: {unseen.tolist()!r}; "
+            f"classes_ is {classes.tolist()!r}."
+        )
+    return idx.astype(np.float64)
+
+
 def _clear_fitted(estimator) -> None:
     """Delete every fitted attribute (public ``name_`` and private state)."""
     for key in list(vars(estimator)):
@@ -320,25 +386,7 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         return check_X(self, X, reset=reset)
 
     def _encode_y(self, y, *, name):
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y[:, 0]
-        classes = self.classes_
-        try:
-            idx = np.searchsorted(classes, y)
-            idx = np.clip(idx, 0, len(classes) - 1)
-            ok = classes[idx] == y
-        except TypeError as exc:
-            raise ValueError(
-                f"{name} has labels not comparable with classes_."
-            ) from exc
-        if not np.all(ok):
-            unseen = np.unique(y[~ok])
-            raise ValueError(
-                f"{name} contains labels not seen in y: {unseen.tolist()!r}; "
-                f"classes_ is {classes.tolist()!r}."
-            )
-        return idx.astype(np.float64)
+        return encode_labels(y, self.classes_, name=name)
 
     def fit(self, X, y, sample_weight=None, eval_set=None, eval_sample_weight=None):
         """Fit the focal-loss boosted model.
@@ -374,22 +422,10 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         native = self._backend_params()
         X = check_X(self, X, reset=True)
         y = _check_y(y, type(self).__name__)
-        if y.shape[0] != _n_rows(X):
-            raise ValueError(
-                f"X has {_n_rows(X)} rows but y has {y.shape[0]} labels; they must "
-                "have the same number of samples."
-            )
+        check_same_rows(_n_rows(X), y.shape[0])
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
-        try:
-            check_classification_targets(y)
-        except ValueError as exc:
-            raise ValueError(f"y is not a classification target: {exc}") from exc
-        except TypeError as exc:
-            raise TypeError(
-                "y has labels that cannot be sorted (mixed types, or None among "
-                f"strings?): {exc}"
-            ) from exc
+        check_classification_y(y)
         w = check_sample_weight(sample_weight, _n_rows(X))
         if w is not None and np.any(w == 0):
             keep = w > 0
@@ -432,22 +468,8 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         return self
 
     def _prepare_eval_sets(self, eval_set, eval_sample_weight):
-        if eval_set is None:
-            if eval_sample_weight is not None:
-                raise ValueError("eval_sample_weight was given without eval_set.")
+        if not check_eval_set(eval_set, eval_sample_weight):
             return []
-        if not isinstance(eval_set, (list, tuple)) or not all(
-            isinstance(e, (list, tuple)) and len(e) == 2 for e in eval_set
-        ):
-            raise ValueError(
-                "eval_set must be a list of (X, y) tuples; got "
-                f"{type(eval_set).__name__}."
-            )
-        if eval_sample_weight is not None and len(eval_sample_weight) != len(eval_set):
-            raise ValueError(
-                "eval_sample_weight must have one entry per eval_set entry; got "
-                f"{len(eval_sample_weight)} for {len(eval_set)} eval sets."
-            )
         out = []
         for i, (Xe, ye) in enumerate(eval_set):
             Xe = self._validate_X(Xe, reset=False)

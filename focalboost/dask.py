@@ -44,14 +44,18 @@ import lightgbm.dask  # noqa: F401  (registers lightgbm.dask)
 import numpy as np
 import xgboost as xgb
 import xgboost.dask  # noqa: F401  (registers xgboost.dask)
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
     FocalClassifierMixin,
     _check_y,
     _tame_weight_scale,
+    check_classification_y,
+    check_eval_set,
+    check_same_rows,
     check_sample_weight,
+    encode_labels,
     make_loss,
 )
 from ._input import check_X
@@ -77,17 +81,8 @@ _LGBM_MAX_LABELS = 24
 
 
 # ---------------------------------------------------------------- block helpers
-class _Labels:
-    """Minimal holder of ``classes_`` to reuse the estimators' label encoder."""
-
-    _encode_y = FocalClassifierMixin._encode_y
-
-    def __init__(self, classes):
-        self.classes_ = classes
-
-
 def _encode_block(block, classes, name):
-    return _Labels(classes)._encode_y(block, name=name)
+    return encode_labels(block, classes, name=name)
 
 
 def _check_X_block(block, checker):
@@ -436,11 +431,7 @@ class _DaskFocalMixin:
         if ya.ndim == 2 and ya.shape[1] == 1:
             ya = ya[:, 0]
         n = Xa.shape[0]
-        if ya.shape[0] != n:
-            raise ValueError(
-                f"X has {n} rows but y has {ya.shape[0]} labels; they must "
-                "have the same number of samples."
-            )
+        check_same_rows(n, ya.shape[0])
         ya = _align_rows(ya, Xa.chunks[0])
         wa = None
         if sample_weight is not None:
@@ -478,10 +469,7 @@ class _DaskFocalMixin:
             return values if y.ndim == 1 else np.tile(values[:, None], y.shape[1])
 
         _check_y(like_y(res["all"]), type(self).__name__)
-        try:
-            check_classification_targets(like_y(res["all"]))
-        except ValueError as exc:
-            raise ValueError(f"y is not a classification target: {exc}") from exc
+        check_classification_y(like_y(res["all"]))
         if w is not None:
             if not res["finite"]:
                 check_sample_weight(np.array([np.nan]), 1)
@@ -541,22 +529,8 @@ class _DaskFocalMixin:
         return _staircase(pos, neg)
 
     def _prepare_dask_eval_sets(self, eval_set, eval_sample_weight):
-        if eval_set is None:
-            if eval_sample_weight is not None:
-                raise ValueError("eval_sample_weight was given without eval_set.")
+        if not check_eval_set(eval_set, eval_sample_weight):
             return []
-        if not isinstance(eval_set, (list, tuple)) or not all(
-            isinstance(e, (list, tuple)) and len(e) == 2 for e in eval_set
-        ):
-            raise ValueError(
-                "eval_set must be a list of (X, y) tuples; got "
-                f"{type(eval_set).__name__}."
-            )
-        if eval_sample_weight is not None and len(eval_sample_weight) != len(eval_set):
-            raise ValueError(
-                "eval_sample_weight must have one entry per eval_set entry; got "
-                f"{len(eval_sample_weight)} for {len(eval_set)} eval sets."
-            )
         out = []
         for i, (Xe, ye) in enumerate(eval_set):
             _require_dask(Xe, f"eval_set[{i}] X")

@@ -286,6 +286,12 @@ class FocalXGBClassifier(FocalClassifierMixin):
         return xgb.DMatrix(X, **kwargs)
 
     def _fit_backend(self, X, y, w, evals, loss, metric, params):
+        if self.categories_ and params["tree_method"] == "exact":
+            raise ValueError(
+                "tree_method='exact' cannot split on the categorical columns "
+                f"{sorted(self.categories_)!r}; use 'hist' (the default) or "
+                "'approx', or encode the columns as numbers."
+            )
         base_score = np.atleast_1d(self.intercept_).tolist()
         params = dict(params, base_score=base_score)
         if self.n_outputs_ > 1:

@@ -266,3 +266,13 @@ def test_read_only_and_non_contiguous_arrays(cls, rng):
     for name, Xv in views.items():
         got = _fit(cls, Xv, y_ro).decision_function(Xv)
         np.testing.assert_array_equal(got, expected, err_msg=name)
+
+
+def test_xgboost_exact_tree_method_refuses_categorical_columns(rng):
+    x, z, city, y = _make(rng)
+    est = FocalXGBClassifier(tree_method="exact", **COMMON)
+    with pytest.raises(ValueError, match=r"tree_method='exact'.*\['city'\]"):
+        est.fit(_frame(x, z, city), y)
+    assert not hasattr(est, "categories_")
+    est.set_params(tree_method="approx").fit(_frame(x, z, city), y)
+    assert _categorical_splits(est) > 0

@@ -265,6 +265,11 @@ def f1_optimal_threshold(y_true: np.ndarray, proba: np.ndarray) -> float:
     return float(thresholds[int(np.argmax(f1))])
 
 
+def _rows(X, idx: np.ndarray):
+    """Rows ``idx`` of an array or of a DataFrame (categorical features)."""
+    return X.iloc[idx] if hasattr(X, "iloc") else X[idx]
+
+
 def _fold_metrics(y: np.ndarray, proba: np.ndarray, threshold: float) -> dict:
     from sklearn.metrics import average_precision_score, roc_auc_score
 
@@ -354,7 +359,7 @@ def run_compare(
                 n_jobs=n_jobs,
             )
             t0 = time.perf_counter()
-            clf.fit(X[idx], y[idx], sample_weight=weight)
+            clf.fit(_rows(X, idx), y[idx], sample_weight=weight)
             fit_s = time.perf_counter() - t0
             bar.fit_done(arm.name)
             return clf, fit_s
@@ -368,13 +373,13 @@ def run_compare(
             clf, fit_s = fit(train, weight)
             if threshold == "oof":
                 scores = np.empty(len(train))
-                for a, b in inner.split(X[train], y[train]):
+                for a, b in inner.split(_rows(X, train), y[train]):
                     sub, _ = fit(train[a], None if weight is None else weight[a])
-                    scores[b] = sub.predict_proba(X[train[b]])[:, 1]
+                    scores[b] = sub.predict_proba(_rows(X, train[b]))[:, 1]
             else:
-                scores = clf.predict_proba(X[train])[:, 1]
+                scores = clf.predict_proba(_rows(X, train))[:, 1]
             cut = f1_optimal_threshold(y[train], scores)
-            proba = clf.predict_proba(X[test])[:, 1]
+            proba = clf.predict_proba(_rows(X, test))[:, 1]
             oof[test] = proba
             row = {"fold": k, **_fold_metrics(y[test], proba, cut)}
             row.update(fit_s=fit_s, threshold=cut)

@@ -176,7 +176,9 @@ def split_features(
 
     Returns
     -------
-    X : ndarray of shape (n_samples, n_features)
+    X : ndarray of shape (n_samples, n_features) or pandas.DataFrame
+        A DataFrame with categorical columns when some feature columns hold
+        text (needs pandas); a float64 array otherwise.
     y : ndarray of shape (n_samples,) or None
         Integer labels when the target is integral, else floats or strings.
     feature_names : list of str
@@ -184,7 +186,8 @@ def split_features(
     Raises
     ------
     UsageError
-        Unknown target or feature columns, missing labels, non-numeric features.
+        Unknown target or feature columns, missing labels, text features
+        without pandas.
     """
     columns = list(table)
     y = None
@@ -218,12 +221,36 @@ def split_features(
             )
     non_numeric = [name for name in feature_names if table[name].dtype == object]
     if non_numeric:
-        raise UsageError(
-            f"non-numeric feature column(s) {_short_list(non_numeric)} in {path!r}: "
-            "encode them as numbers first (e.g. one-hot or ordinal codes)"
+        # text columns become pandas categorical columns, which the estimators
+        # split on natively (the categories are matched by value at predict)
+        try:
+            import pandas as pd
+        except ImportError:
+            raise UsageError(
+                f"non-numeric feature column(s) {_short_list(non_numeric)} in "
+                f"{path!r}: install pandas to use them as categorical features, "
+                "or encode them as numbers first"
+            ) from None
+        frame = pd.DataFrame(
+            {
+                name: _categorical(pd, table[name])
+                if name in non_numeric
+                else table[name].astype(np.float64)
+                for name in feature_names
+            }
         )
+        return frame, y, list(feature_names)
     X = np.column_stack([table[name] for name in feature_names]).astype(np.float64)
     return X, y, list(feature_names)
+
+
+def _categorical(pd, cells: np.ndarray):
+    """Text cells as a pandas categorical column; missing markers are missing."""
+    values = [
+        None if c is None or str(c).strip().lower() in _MISSING else str(c).strip()
+        for c in cells
+    ]
+    return pd.Categorical(values)
 
 
 def _short_list(names: Sequence[str], limit: int = 12) -> str:

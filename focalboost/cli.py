@@ -367,8 +367,20 @@ def _run_predict(args: argparse.Namespace) -> int:
     X, _, _ = split_features(
         read_table(args.data), None, bundle["feature_names"], path=args.data
     )
-    proba = clf.predict_proba(X)
-    pred = clf.predict(X)
+    if hasattr(X, "iloc") and not getattr(clf, "categories_", None):
+        text = [str(c) for c in X.columns if X[c].dtype.name == "category"]
+        raise UsageError(
+            f"column(s) {text} of {args.data!r} hold text, but the model was "
+            "fitted on numeric columns"
+        )
+    try:
+        proba = clf.predict_proba(X)
+        pred = clf.predict(X)
+    except (ValueError, TypeError) as exc:  # e.g. a column's kind changed
+        first = str(exc).splitlines()[0]
+        raise UsageError(
+            f"cannot predict {args.data!r} with this model: {first}"
+        ) from None
     names = [str(c) for c in clf.classes_]
     try:
         write_csv(

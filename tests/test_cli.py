@@ -294,8 +294,13 @@ def _error_cases(tmp):
     _write_csv(good, n_samples=120)
     one_class = tmp / "one_class.csv"
     one_class.write_text("a,b,label\n1,2,0\n3,4,0\n5,6,0\n")
-    strings = tmp / "strings.csv"
-    _write_csv(strings, n_samples=60, extra=("colour", "red"))
+    strings_as_model = tmp / "strings_as_model.csv"  # x0 holds text now
+    strings_as_model.write_text(
+        "x0,"
+        + ",".join(f"x{j}" for j in range(1, 6))
+        + ",label\n"
+        + "".join(f"red,1,2,3,4,5,{i % 2}\n" for i in range(10))
+    )
     three = tmp / "three.csv"
     three.write_text("a,label\n" + "".join(f"{i},{i % 3}\n" for i in range(30)))
     ragged = tmp / "ragged.csv"
@@ -339,8 +344,7 @@ def _error_cases(tmp):
         (["compare", "--target", "quality", *out], "embedded data set"),
         (["fit", str(one_class), "--target", "label"], "only one class (0)"),
         (["compare", str(one_class), "--target", "label", *out], "only one class"),
-        (["fit", str(strings), "--target", "label"], "non-numeric feature column"),
-        (["compare", str(strings), "--target", "label", *out], "['colour']"),
+        (["predict", str(model), str(strings_as_model)], "hold text"),
         (["compare", str(three), "--target", "label", *out], "binary target"),
         (["fit", str(ragged), "--target", "label"], "row 3 has 2 fields"),
         (["fit", str(binary), "--target", "label"], "cannot read"),
@@ -395,10 +399,10 @@ def test_parquet_columns_are_typed_from_the_frame(tmp_path, capsys, monkeypatch)
     bundle = joblib.load(model)
     assert bundle["feature_names"] == ["a", "b", "c", "n", "flag"]
     assert list(bundle["estimator"].classes_) == ["no", "yes"]
-    frame["c"] = frame["c"].round(1).astype(str).astype("category")
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert "non-numeric feature column(s) ['c']" in err and "Traceback" not in err
+    # a text column is fitted as a categorical feature
+    frame["c"] = np.where(X[:, 2] > 0, "high", "low")
+    assert main([*argv, "--n-jobs", "1", "-o", str(model)]) == 0
+    assert joblib.load(model)["estimator"].categories_ == {"c": ["high", "low"]}
 
 
 def test_parquet_without_pandas_is_a_clear_error(tmp_path, capsys, monkeypatch):
@@ -421,7 +425,53 @@ def test_parquet_input(tmp_path, capsys):  # pragma: no cover - needs pyarrow
     model = tmp_path / "m.joblib"
     argv = ["fit", str(tmp_path / "d.parquet"), "--target", "label"]
     assert main([*argv, "--n-estimators", "3", "-o", str(model)]) == 0
-    frame["c"] = frame["c"].astype(str)
+    frame["c"] = np.where(frame["c"] > 0, "pos", "neg")  # text: categorical
     frame.to_parquet(tmp_path / "s.parquet")
-    assert main(["fit", str(tmp_path / "s.parquet"), "--target", "label"]) == 2
-    assert "['c']" in capsys.readouterr().err
+    argv = ["fit", str(tmp_path / "s.parquet"), "--target", "label"]
+    assert main([*argv, "--n-estimators", "3", "-o", str(model)]) == 0
+    assert joblib.load(model)["estimator"].categories_ == {"c": ["neg", "pos"]}
+
+
+def test_text_columns_are_categorical_features(tmp_path, capsys):
+    pytest.importorskip("pandas", reason="text columns need pandas")
+    rng = np.random.default_rng(0)
+    n = 400
+    colour = rng.choice(["red", "green", "blue", "NA"], n)
+    x = rng.normal(size=n)
+    label = np.where((colour == "green") | (x > 1.2), "yes", "no")
+    train = tmp_path / "train.csv"
+    with open(train, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["x", "colour", "label"])
+        writer.writerows(zip(x, colour, label, strict=True))
+    model = tmp_path / "m.joblib"
+    argv = ["fit", str(train), "--target", "label", "--n-estimators", "20"]
+    assert main([*argv, "--n-jobs", "1", "-o", str(model)]) == 0
+    clf = joblib.load(model)["estimator"]
+    assert clf.categories_ == {"colour": ["blue", "green", "red"]}  # NA: missing
+    # predict on a file whose categories come in another order, with an unseen one
+    new = tmp_path / "new.csv"
+    new.write_text("colour,x\ngreen,0\nyellow,0\nred,0\n")
+    out = tmp_path / "p.csv"
+    assert main(["predict", str(model), str(new), "-o", str(out)]) == 0
+    header, rows = _read_csv(out)
+    assert header == ["prediction", "no", "yes"]
+    assert [r[0] for r in rows] == ["yes", "no", "no"]
+    report = tmp_path / "rep"
+    argv = ["compare", str(train), "--target", "label", "--cv", "2"]
+    argv += ["--n-estimators", "5", "--gamma", "2", "--alpha", "none"]
+    assert main([*argv, "--n-jobs", "1", "--out", str(report)]) == 0
+    assert (report / "results.json").exists()
+    capsys.readouterr()
+
+
+def test_text_columns_without_pandas_are_a_clear_error(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "d.csv"
+    path.write_text(
+        "x,colour,label\n" + "".join(f"{i},red,{i % 2}\n" for i in range(20))
+    )
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    assert main(["fit", str(path), "--target", "label"]) == 2
+    err = capsys.readouterr().err
+    assert "non-numeric feature column(s) ['colour']" in err
+    assert "install pandas" in err and "Traceback" not in err

@@ -8,8 +8,11 @@ BinaryFocalLoss
     The loss maths (:mod:`focalboost.losses`).
 focal_loss
     The focal loss of predicted probabilities (:mod:`focalboost.metrics`).
+NoSplitWarning
+    Warned when a fit with boosting rounds made no split at all.
 """
 
+from ._base import NoSplitWarning
 from .lightgbm import FocalLGBMClassifier
 from .losses import BinaryFocalLoss
 from .metrics import focal_loss
@@ -21,6 +24,7 @@ __all__ = [
     "BinaryFocalLoss",
     "FocalLGBMClassifier",
     "FocalXGBClassifier",
+    "NoSplitWarning",
     "__version__",
     "focal_loss",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,6 +123,30 @@ def _check_y(y, owner: str) -> np.ndarray:
     if y.ndim not in (1, 2):
         raise ValueError(f"y must be 1-D or 2-D; got an array of shape {y.shape}.")
     return y
+
+
+class NoSplitWarning(UserWarning):
+    """A fit with boosting rounds made no split: the model is its intercept.
+
+    Expected on tiny data (LightGBM's ``min_child_samples=20`` forbids any
+    split below 40 rows). Otherwise it usually means that a large ``gamma``
+    made the focal Hessians, about ``(1 - p)**gamma`` times the log loss's,
+    smaller than the absolute ``min_child_weight`` everywhere: lower it.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from focalboost import FocalXGBClassifier, NoSplitWarning
+    >>> X = np.random.default_rng(0).normal(size=(500, 3))
+    >>> y = (X[:, 0] > 1).astype(int)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     clf = FocalXGBClassifier(gamma=20, n_estimators=5).fit(X, y)
+    >>> [w.category.__name__ for w in caught]
+    ['NoSplitWarning']
+    >>> clf = FocalXGBClassifier(gamma=20, n_estimators=5, min_child_weight=0).fit(X, y)
+    """
 
 
 #: Largest focal ``gamma`` the estimators accept. The losses themselves are
@@ -465,7 +490,29 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         self.intercept_ = loss.fit_intercept_only(y_enc, w)
         metric = resolve_eval_metric(self.eval_metric, loss)
         self._fit_backend(X, y_enc, w, evals, loss, metric, native)
+        self._warn_if_no_split()
         return self
+
+    def _warn_if_no_split(self) -> None:
+        """Warn when boosting rounds were asked for but no tree ever split.
+
+        The model is then the focal-optimal constant. On tiny data that is
+        expected, but with a large ``gamma`` it usually means the focal
+        Hessians (about ``(1 - p)**gamma`` smaller than the log loss's) fell
+        below the absolute ``min_child_weight`` everywhere. The backends report
+        this only in their logs, which focalboost silences.
+        """
+        if self.best_iteration_ < 0 or self._n_splits() > 0:
+            return
+        warnings.warn(
+            f"{type(self).__name__} made no split in {self.best_iteration_ + 1} "
+            "boosting round(s): the model predicts the constant intercept. With "
+            f"gamma={self.gamma!r} the focal Hessians are small; lower "
+            f"min_child_weight (now {self.min_child_weight!r}) or gamma if the "
+            "data should allow splits.",
+            NoSplitWarning,
+            stacklevel=3,
+        )
 
     def _prepare_eval_sets(self, eval_set, eval_sample_weight):
         if not check_eval_set(eval_set, eval_sample_weight):

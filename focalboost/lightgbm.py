@@ -413,3 +413,9 @@ class FocalLGBMClassifier(FocalClassifierMixin):
                 f"{fname!r} is not a LightGBM model file: {str(exc).splitlines()[0]}"
             ) from None
         return booster, meta
+
+    def _n_splits(self) -> int:
+        used = self.booster_.feature_importance(
+            "split", iteration=self.best_iteration_ + 1
+        )
+        return int(np.sum(used))

@@ -373,3 +373,10 @@ class FocalXGBClassifier(FocalClassifierMixin):
         meta = booster.attr(_persist.KEY)
         booster.set_attr(**{_persist.KEY: None})
         return booster, meta
+
+    def _n_splits(self) -> int:
+        n_rounds = self.best_iteration_ + 1
+        booster = self.booster_
+        if n_rounds < booster.num_boosted_rounds():
+            booster = booster[:n_rounds]
+        return int(sum(booster.get_score(importance_type="weight").values()))

@@ -22,7 +22,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_classification
 
-from focalboost import FocalLGBMClassifier, FocalXGBClassifier
+from focalboost import FocalLGBMClassifier, FocalXGBClassifier, NoSplitWarning
 from focalboost.losses import (
     HESSIAN_FLOOR,
     BinaryFocalLoss,
@@ -39,22 +39,33 @@ RAISE = {"over": "raise", "divide": "raise", "invalid": "raise"}
 
 
 @contextmanager
-def strict():
-    """Fail on any Python warning and on FP overflow, invalid or division."""
+def strict(allowed=()):
+    """Fail on any Python warning (but ``allowed`` categories) and on FP
+    overflow, invalid or division; yields the list of recorded warnings."""
     with warnings.catch_warnings(record=True) as caught, np.errstate(**RAISE):
         warnings.simplefilter("always")
-        yield
-    assert [str(w.message) for w in caught] == []
+        yield caught
+    assert [str(w.message) for w in caught if w.category not in allowed] == []
 
 
 @contextmanager
-def no_warnings(capfd):
-    """:func:`strict`, and no warning printed by a backend either."""
+def no_warnings(capfd, model=None):
+    """:func:`strict`, and no warning printed by a backend either.
+
+    A fit that made no split must say so with exactly one
+    :class:`~focalboost.NoSplitWarning` (at gamma=20 the default
+    ``min_child_weight`` forbids every split); pass the ``model`` fitted in
+    the block to allow that one warning, and to require it.
+    """
     capfd.readouterr()
-    with strict():
+    with strict(allowed=(NoSplitWarning,)) as caught:
         yield
     out, err = capfd.readouterr()
     assert "warning" not in (out + err).lower()
+    expected = 0
+    if model is not None and hasattr(model, "booster_"):
+        expected = int(model._n_splits() == 0 and model.best_iteration_ >= 0)
+    assert [w.category for w in caught] == [NoSplitWarning] * expected
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +111,7 @@ def test_high_gamma_fits_are_finite_and_warning_free(
 ):
     X, y = binary if task == "binary" else multiclass
     clf = cls(gamma=gamma, hessian=hessian, probability=probability, **SMALL)
-    with no_warnings(capfd):
+    with no_warnings(capfd, clf):
         clf.fit(X, y)
         _check_outputs(clf, X)
 
@@ -119,7 +130,7 @@ def test_gamma_20_learns_once_the_hessian_threshold_fits_its_scale(
     if cls is FocalXGBClassifier:
         params["reg_lambda"] = 0.0  # lambda=1 would swamp gradient sums of 1e-4
     clf = cls(gamma=20.0, **params)
-    with no_warnings(capfd):
+    with no_warnings(capfd, clf):
         clf.fit(X, y)
         margin, _ = _check_outputs(clf, X)
     assert np.ptp(margin, axis=0).min() > 0
@@ -139,7 +150,7 @@ def test_feature_scale_does_not_change_the_model(
     X, y = binary if task == "binary" else multiclass
     reference = cls(gamma=2.0, **SMALL).fit(X, y).decision_function(X)
     clf = cls(gamma=2.0, **SMALL)
-    with no_warnings(capfd):
+    with no_warnings(capfd, clf):
         clf.fit(X * scale, y)
         margin, _ = _check_outputs(clf, X * scale)
     assert_allclose(margin, reference, rtol=1e-6, atol=1e-9)
@@ -177,7 +188,7 @@ def test_some_weights_of_1e300_below_the_rest(cls, task, binary, multiclass, cap
     w = np.ones(len(y))
     w[::3] = 1e-300
     clf = cls(gamma=2.0, **SMALL)
-    with no_warnings(capfd):
+    with no_warnings(capfd, clf):
         clf.fit(X, y, sample_weight=w)
         _check_outputs(clf, X)
     # rows of weight 1e-300 do not move the intercept
@@ -197,7 +208,7 @@ def test_all_weights_tiny_fit_finite_with_the_unweighted_intercept(
     # at 1e-300, below float32's range), so the boosters make no split.
     X, y = binary if task == "binary" else multiclass
     clf = cls(gamma=2.0, **SMALL)
-    with no_warnings(capfd):
+    with no_warnings(capfd, clf):
         clf.fit(X, y, sample_weight=np.full(len(y), scale))
         _check_outputs(clf, X)
     unweighted = cls(gamma=2.0, **SMALL).fit(X, y)
@@ -213,7 +224,7 @@ def test_binary_class_with_a_single_row(cls, alpha, gamma, binary, capfd):
     y = np.zeros(len(X), dtype=int)
     y[5] = 1
     clf = cls(alpha=alpha, gamma=gamma, **SMALL)
-    with no_warnings(capfd):
+    with no_warnings(capfd, clf):
         clf.fit(X, y)
         _, proba = _check_outputs(clf, X)
     assert_array_equal(clf.classes_, [0, 1])
@@ -229,7 +240,7 @@ def test_multiclass_class_with_a_single_row(cls, alpha, gamma, multiclass, capfd
     y = np.where(y == 2, 0, y)
     y[7] = 2
     clf = cls(alpha=alpha, gamma=gamma, **SMALL)
-    with no_warnings(capfd):
+    with no_warnings(capfd, clf):
         clf.fit(X, y)
         _, proba = _check_outputs(clf, X)
     assert proba.shape == (len(y), 3)
@@ -245,7 +256,7 @@ def test_multilabel_label_with_a_single_positive_row(cls, binary, capfd):
     Y = np.column_stack([y, np.zeros_like(y), np.zeros_like(y)])
     Y[3, 1] = 1  # label 1: one positive row; label 2: no positive at all
     clf = cls(gamma=2.0, **SMALL)
-    with no_warnings(capfd):
+    with no_warnings(capfd, clf):
         clf.fit(X, Y)
         margin = clf.decision_function(X)
         proba = clf.predict_proba(X)
@@ -332,6 +343,6 @@ def test_equal_weights_of_any_scale_fit_like_no_weights(
     X, y = binary if task == "binary" else multiclass
     reference = cls(gamma=2.0, **SMALL).fit(X, y).decision_function(X)
     clf = cls(gamma=2.0, **SMALL)
-    with no_warnings(capfd):
+    with no_warnings(capfd, clf):
         clf.fit(X, y, sample_weight=np.full(len(y), scale))
     assert_allclose(clf.decision_function(X), reference, rtol=1e-6, atol=1e-9)

@@ -305,7 +305,7 @@ def make_loss(target_type, alpha, gamma, y_enc, sample_weight, n_outputs):
         if isinstance(alpha, numbers.Real):
             # a scalar weighs every class the same (as kornia's focal loss does)
             alpha = np.full(n_outputs, float(alpha))
-        elif alpha == "balanced":
+        elif isinstance(alpha, str) and alpha == "balanced":
             alpha = SoftmaxFocalLoss("balanced", gamma).class_weights(
                 y_enc, n_outputs, sample_weight
             )
@@ -519,7 +519,10 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
             return []
         out = []
         for i, (Xe, ye) in enumerate(eval_set):
-            Xe = self._validate_X(Xe, reset=False)
+            try:
+                Xe = self._validate_X(Xe, reset=False)
+            except (ValueError, TypeError) as exc:
+                raise type(exc)(f"eval_set[{i}] X: {exc}") from exc
             ye = np.asarray(ye)
             if ye.shape[0] != Xe.shape[0]:
                 raise ValueError(
@@ -608,12 +611,14 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         """
         fname = os.fspath(fname)
         booster, text = self._load_native(fname)
+        # restore into a fresh estimator: a failure leaves this one as it was
+        new = type(self)()
+        _persist.restore(new, text, repr(fname))
         _clear_fitted(self)
-        try:
-            _persist.restore(self, text, repr(fname))
-        except BaseException:
-            _clear_fitted(self)
-            raise
+        self.set_params(**new.get_params(deep=False))
+        for key, value in vars(new).items():
+            if key.endswith("_") or key in _FIT_PRIVATE:
+                setattr(self, key, value)
         self.booster_ = booster
         return self
 

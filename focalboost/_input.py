@@ -32,28 +32,48 @@ _NAMES_X = re.compile(r"\bX\b")
 
 
 def _is_pandas_frame(X) -> bool:
-    return type(X).__module__.startswith("pandas") and hasattr(X, "dtypes")
+    return (
+        type(X).__module__.startswith("pandas")
+        and hasattr(X, "columns")
+        and getattr(X, "ndim", 0) == 2
+    )
 
 
 def _is_polars_frame(X) -> bool:
-    return type(X).__module__.startswith("polars") and hasattr(X, "schema")
+    # a DataFrame, not a LazyFrame (which has no get_column)
+    return type(X).__module__.startswith("polars") and hasattr(X, "get_column")
+
+
+#: pandas' inferred kinds of an ``object`` column that hold numbers only
+_NUMERIC_INFERRED = (
+    "integer",
+    "floating",
+    "mixed-integer-float",
+    "decimal",
+    "boolean",
+    "empty",
+)
 
 
 def _column_kinds(X) -> list[tuple[str, object, str]]:
     """``(name, column, kind)`` with kind ``"cat"``, ``"num"`` or ``"text"``."""
     out = []
     if _is_pandas_frame(X):
-        from pandas.api.types import (
-            is_bool_dtype,
-            is_numeric_dtype,
-        )
+        from pandas.api.types import infer_dtype, is_bool_dtype, is_numeric_dtype
 
-        for name in X.columns:
-            col = X[name]
+        for j, name in enumerate(X.columns):
+            col = X.iloc[:, j]  # by position: column names may repeat
             if col.dtype.name == "category":
                 kind = "cat"
-            elif is_numeric_dtype(col.dtype) or is_bool_dtype(col.dtype):
-                kind = "num"
+            elif (
+                is_numeric_dtype(col.dtype)
+                or is_bool_dtype(col.dtype)
+                or (
+                    col.dtype == object
+                    and infer_dtype(col, skipna=True) in _NUMERIC_INFERRED
+                )
+            ):
+                kind = "num"  # numbers stored as object (e.g. with None) too
             else:
                 kind = "text"
             out.append((str(name), col, kind))
@@ -210,6 +230,12 @@ def check_X(estimator, X, *, reset: bool):
         if text:
             raise _text_error(text)
     categorical = frame and _has_categories(X)
+    if categorical and not all(isinstance(c, str) for c in X.columns):
+        raise TypeError(
+            "X has categorical columns, so all its column names must be strings "
+            "(they identify the categorical columns at predict time); got "
+            f"{list(X.columns)[:5]!r}."
+        )
     if not reset and getattr(estimator, "categories_", None):
         if not frame:
             raise ValueError(

@@ -14,6 +14,7 @@ predicts bit-identically.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,19 @@ def _array(values, dtype: str) -> np.ndarray:
         out[:] = values
         return out
     return np.asarray(values, dtype=dtype)
+
+
+def _categories(estimator) -> dict:
+    out = {}
+    for column, cats in getattr(estimator, "categories_", {}).items():
+        try:
+            out[column] = _jsonable(cats)
+        except TypeError as exc:
+            raise TypeError(
+                f"save_model cannot store the categories of X column {column!r}: "
+                f"{exc}; pickle the estimator instead."
+            ) from None
+    return out
 
 
 def metadata(estimator) -> str:
@@ -98,11 +112,17 @@ def metadata(estimator) -> str:
             if hasattr(estimator, "feature_names_in_")
             else None
         ),
-        "categories": _jsonable(getattr(estimator, "categories_", {})),
+        "categories": _categories(estimator),
         "y_dtype": (
             np.dtype(estimator._y_dtype).str if hasattr(estimator, "_y_dtype") else None
         ),
-        "evals_result": _jsonable(estimator.evals_result_),
+        "evals_result": {
+            name: {
+                metric: [v if math.isfinite(v) else repr(float(v)) for v in values]
+                for metric, values in history.items()
+            }
+            for name, history in estimator.evals_result_.items()
+        },
     }
     try:
         return json.dumps(doc, allow_nan=False, separators=(",", ":"))
@@ -151,4 +171,8 @@ def restore(estimator, text: str | None, source: str) -> None:
     estimator.categories_ = doc["categories"]
     if doc["y_dtype"] is not None:
         estimator._y_dtype = np.dtype(doc["y_dtype"])
-    estimator.evals_result_ = doc["evals_result"]
+    # non-finite metric values (a NaN AUC on a one-class eval set) are strings
+    estimator.evals_result_ = {
+        name: {metric: [float(v) for v in values] for metric, values in h.items()}
+        for name, h in doc["evals_result"].items()
+    }

@@ -170,6 +170,21 @@ def _standin_X(X):
 
 def _to_array(obj):
     """Dask array of a dask array / DataFrame / Series (known chunk sizes)."""
+    if isinstance(obj, dd.DataFrame):
+        from pandas.api.types import (
+            is_bool_dtype,
+            is_extension_array_dtype,
+            is_numeric_dtype,
+        )
+
+        # nullable Int64 / boolean columns: pd.NA -> NaN, as check_array does
+        nullable = {
+            c: "float64"
+            for c, t in obj.dtypes.items()
+            if is_extension_array_dtype(t) and (is_numeric_dtype(t) or is_bool_dtype(t))
+        }
+        if nullable:
+            obj = obj.astype(nullable)
     if isinstance(obj, (dd.DataFrame, dd.Series)):
         with warnings.catch_warnings():
             # string columns (dask's default pyarrow strings) become an object
@@ -461,7 +476,15 @@ class _DaskFocalMixin:
                 wmax=w.max(),
                 zero=(w == 0).any(),
             )
-        (res,) = dask.compute(todo)
+        try:
+            (res,) = dask.compute(todo)
+        except TypeError as exc:  # e.g. None among string labels
+            if "not supported between" not in str(exc):
+                raise
+            raise TypeError(
+                "y has labels that cannot be sorted (mixed types, or None among "
+                f"strings?): {exc}"
+            ) from exc
 
         def like_y(values):
             # a stand-in of y with the same distinct values, dtype and columns
@@ -535,7 +558,10 @@ class _DaskFocalMixin:
         for i, (Xe, ye) in enumerate(eval_set):
             _require_dask(Xe, f"eval_set[{i}] X")
             _require_dask(ye, f"eval_set[{i}] y")
-            Xe, x_check = self._dask_X(Xe)
+            try:
+                Xe, x_check = self._dask_X(Xe)
+            except (ValueError, TypeError) as exc:
+                raise type(exc)(f"eval_set[{i}] X: {exc}") from exc
             ye = _to_array(ye)
             if ye.shape[0] != Xe.shape[0]:
                 raise ValueError(

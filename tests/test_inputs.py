@@ -276,3 +276,35 @@ def test_xgboost_exact_tree_method_refuses_categorical_columns(rng):
     assert not hasattr(est, "categories_")
     est.set_params(tree_method="approx").fit(_frame(x, z, city), y)
     assert _categorical_splits(est) > 0
+
+
+@pytest.mark.parametrize("cls", BACKENDS)
+def test_numbers_stored_as_object_are_numeric(cls, rng):
+    x, z, city, y = _make(rng)
+    obj = pd.Series(x, dtype=object)
+    obj[:5] = None
+    df = pd.DataFrame({"x": obj, "z": z})
+    model = _fit(cls, df, y)
+    plain = pd.DataFrame({"x": obj.astype(float), "z": z})
+    np.testing.assert_array_equal(
+        model.decision_function(df), _fit(cls, plain, y).decision_function(plain)
+    )
+    # with a categorical column too
+    model = _fit(cls, df.assign(city=pd.Categorical(city)), y)
+    assert model.categories_ == {"city": CITIES}
+
+
+@pytest.mark.parametrize("cls", BACKENDS)
+def test_frame_edge_cases_are_refused_clearly(cls, rng):
+    x, z, city, y = _make(rng)
+    est = cls(**COMMON)
+    with pytest.raises(TypeError, match=r"column names must be strings"):
+        est.fit(pd.DataFrame({0: pd.Categorical(city), 1: x}), y)
+    with pytest.raises(ValueError, match=r"X is not valid.*unique column names"):
+        est.fit(pd.DataFrame(np.c_[x, z], columns=["a", "a"]), y)
+    with pytest.raises(ValueError, match=r"X is not valid.*2-dimensional"):
+        est.fit(pd.Series(x), y)
+    model = _fit(cls, np.c_[x, z], y)
+    with pytest.raises(ValueError, match=r"eval_set\[0\] X: X has 1 features"):
+        cls(**COMMON).fit(np.c_[x, z], y, eval_set=[(x[:, None], y)])
+    assert np.isfinite(model.decision_function(np.c_[x, z])).all()

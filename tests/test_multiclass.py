@@ -262,3 +262,15 @@ def test_pickle_round_trip(cls, target, multiclass, multilabel):
     again = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(again.decision_function(X), clf.decision_function(X))
     np.testing.assert_array_equal(again.predict(X), clf.predict(X))
+
+
+@pytest.mark.parametrize(
+    "cls", [FocalXGBClassifier, FocalLGBMClassifier], ids=["xgboost", "lightgbm"]
+)
+def test_alpha_as_a_numpy_array(cls):
+    X, y = make_classification(
+        n_samples=300, n_classes=3, n_informative=4, random_state=0
+    )
+    a = cls(alpha=np.array([0.2, 0.3, 0.5]), n_estimators=3).fit(X, y)
+    b = cls(alpha=[0.2, 0.3, 0.5], n_estimators=3).fit(X, y)
+    np.testing.assert_array_equal(a.decision_function(X), b.decision_function(X))

@@ -198,3 +198,40 @@ def test_committed_model_files_still_load_and_predict(name):
             getattr(model, method)(X), spec[method], rtol=1e-12, atol=0, err_msg=method
         )
     assert model.predict(X).tolist() == spec["predict"]
+
+
+# the eval set has one class on purpose: scikit-learn warns that AUC is undefined
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.UndefinedMetricWarning")
+@pytest.mark.parametrize("cls", BACKENDS)
+def test_non_finite_eval_history_round_trips(cls, tmp_path):
+    X, y = _data("binary-bools")
+    positives = (X[y], y[y])  # one class: the AUC is NaN every round
+    model = cls(n_estimators=3, eval_metric="roc_auc").fit(X, y, eval_set=[positives])
+    assert np.isnan(model.evals_result_["validation_0"]["roc_auc"]).all()
+    path = tmp_path / FORMATS[cls][0]
+    model.save_model(path)
+    loaded = cls().load_model(path)
+    assert np.isnan(loaded.evals_result_["validation_0"]["roc_auc"]).all()
+    _assert_same_predictions(model, loaded, X)
+
+
+@pytest.mark.parametrize("cls", BACKENDS)
+def test_failed_load_keeps_the_estimator_as_it_was(cls, tmp_path):
+    X, y = _data("binary-bools")
+    model = cls(n_estimators=3).fit(X, y)
+    before = model.decision_function(X)
+    booster = xgb.train({"objective": "binary:logistic"}, xgb.DMatrix(X, y), 2)
+    booster.save_model(tmp_path / "plain.json")
+    for bad in ("plain.json", "missing.txt"):
+        with pytest.raises(ValueError):
+            model.load_model(tmp_path / bad)
+        np.testing.assert_array_equal(model.decision_function(X), before)
+
+
+def test_unstorable_categories_say_which_column(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=300)
+    df = pd.DataFrame({"x": x, "bin": pd.cut(x, [-10, -1, 0, 1, 10])})
+    model = FocalXGBClassifier(n_estimators=2).fit(df, (x > 0).astype(int))
+    with pytest.raises(TypeError, match=r"categories of X column 'bin'.*pickle"):
+        model.save_model(tmp_path / "m.json")

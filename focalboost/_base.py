@@ -152,7 +152,7 @@ class NoSplitWarning(UserWarning):
 #: Largest focal ``gamma`` the estimators accept. The losses themselves are
 #: finite for any gamma; a boosted model stops learning long before this (with
 #: the default ``min_child_weight``, XGBoost makes no split at gamma=20 on a
-#: 10%-positive problem, LightGBM none at 50; see docs/hessian_policy.rst).
+#: 10%-positive problem, LightGBM none at 50; see docs/inputs.rst).
 MAX_GAMMA = 100.0
 
 
@@ -222,14 +222,25 @@ def encode_labels(y, classes: np.ndarray, *, name: str) -> np.ndarray:
     return idx.astype(np.float64)
 
 
+#: Fitted state that does not end in ``_``.
+_FIT_PRIVATE = ("_y_dtype",)
+
+
+def _is_fitted_attr(key: str) -> bool:
+    return (key.endswith("_") and not key.startswith("__")) or key in _FIT_PRIVATE
+
+
 def _clear_fitted(estimator) -> None:
     """Delete every fitted attribute (public ``name_`` and private state)."""
-    for key in list(vars(estimator)):
-        if (key.endswith("_") and not key.startswith("__")) or key in _FIT_PRIVATE:
-            delattr(estimator, key)
+    for key in [k for k in vars(estimator) if _is_fitted_attr(k)]:
+        delattr(estimator, key)
 
 
-_FIT_PRIVATE = ("_y_dtype",)
+def _copy_fitted(source, target) -> None:
+    """Give ``target`` every fitted attribute of ``source``."""
+    for key, value in vars(source).items():
+        if _is_fitted_attr(key):
+            setattr(target, key, value)
 
 
 #: Sample weights whose largest entry lies outside [2**-64, 2**64] are divided
@@ -616,9 +627,7 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         _persist.restore(new, text, repr(fname))
         _clear_fitted(self)
         self.set_params(**new.get_params(deep=False))
-        for key, value in vars(new).items():
-            if key.endswith("_") or key in _FIT_PRIVATE:
-                setattr(self, key, value)
+        _copy_fitted(new, self)
         self.booster_ = booster
         return self
 

@@ -140,12 +140,11 @@ def _codes(col, categories: list) -> np.ndarray:
     return np.where(found, order[pos].astype(np.float64), np.nan)
 
 
-def _frame_to_matrix(estimator, X, *, reset: bool) -> np.ndarray:
-    """Categorical frame -> float64 matrix of values and category codes."""
-    cols = _column_kinds(X)
-    text = [name for name, _, kind in cols if kind == "text"]
-    if text:
-        raise _text_error(text)
+def _frame_to_matrix(estimator, X, cols, *, reset: bool) -> np.ndarray:
+    """Categorical frame -> float64 matrix of values and category codes.
+
+    ``cols`` is :func:`_column_kinds` of ``X`` (no text column left).
+    """
     out = np.empty((X.shape[0], len(cols)), dtype=np.float64)
     categories = {} if reset else estimator.categories_
     for j, (name, col, kind) in enumerate(cols):
@@ -172,10 +171,6 @@ def _frame_to_matrix(estimator, X, *, reset: bool) -> np.ndarray:
     if reset:
         estimator.categories_ = categories
     return out
-
-
-def _has_categories(X) -> bool:
-    return any(kind == "cat" for _, _, kind in _column_kinds(X))
 
 
 def _validate(estimator, X, *, reset: bool):
@@ -225,11 +220,11 @@ def check_X(estimator, X, *, reset: bool):
         float32 or float64; categorical columns as float64 category codes.
     """
     frame = _is_pandas_frame(X) or _is_polars_frame(X)
-    if frame:
-        text = [name for name, _, kind in _column_kinds(X) if kind == "text"]
-        if text:
-            raise _text_error(text)
-    categorical = frame and _has_categories(X)
+    cols = _column_kinds(X) if frame else []
+    text = [name for name, _, kind in cols if kind == "text"]
+    if text:
+        raise _text_error(text)
+    categorical = any(kind == "cat" for _, _, kind in cols)
     if categorical and not all(isinstance(c, str) for c in X.columns):
         raise TypeError(
             "X has categorical columns, so all its column names must be strings "
@@ -254,7 +249,7 @@ def check_X(estimator, X, *, reset: bool):
         raise ValueError(
             f"X is not valid: found a frame with 0 rows (shape={tuple(X.shape)})."
         )
-    return _frame_to_matrix(estimator, X, reset=reset)
+    return _frame_to_matrix(estimator, X, cols, reset=reset)
 
 
 def categorical_indices(estimator) -> list[int]:

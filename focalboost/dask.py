@@ -50,6 +50,8 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import (
     FocalClassifierMixin,
     _check_y,
+    _clear_fitted,
+    _copy_fitted,
     _tame_weight_scale,
     check_classification_y,
     check_eval_set,
@@ -693,15 +695,10 @@ class _DaskFocalMixin:
         """
         local = self._local_class().load_model(fname)
         client = self.client
-        for key in [k for k in vars(self) if k.endswith("_") or k == "_y_dtype"]:
-            delattr(self, key)
+        _clear_fitted(self)
         self.set_params(**local.get_params(deep=False))
         self.client = client
-        for key, value in vars(local).items():
-            if key.endswith("_") and not key.startswith("__"):
-                setattr(self, key, value)
-        if hasattr(local, "_y_dtype"):
-            self._y_dtype = local._y_dtype
+        _copy_fitted(local, self)
         return self
 
     def _map_local(self, X, method):

@@ -346,12 +346,17 @@ class FocalXGBClassifier(FocalClassifierMixin):
             X, predict_type="margin", iteration_range=(0, n_rounds), missing=np.nan
         )
 
-    def _save_native(self, fname, meta):
+    def _booster_in_use(self) -> xgb.Booster:
+        """Return the rounds ``predict`` uses (a sliced copy after early stopping)."""
         n_rounds = self.best_iteration_ + 1
         if 0 < n_rounds < self.booster_.num_boosted_rounds():
-            booster = self.booster_[:n_rounds]  # the model predict uses (a copy)
-        else:
-            booster = self.booster_.copy()
+            return self.booster_[:n_rounds]
+        return self.booster_
+
+    def _save_native(self, fname, meta):
+        booster = self._booster_in_use()
+        if booster is self.booster_:
+            booster = booster.copy()  # the attribute goes on a copy
         booster.set_attr(**{_persist.KEY: meta})
         # JSON for a .json file, UBJSON otherwise (XGBoost's own choice, without
         # its warning about unknown suffixes)
@@ -375,8 +380,5 @@ class FocalXGBClassifier(FocalClassifierMixin):
         return booster, meta
 
     def _n_splits(self) -> int:
-        n_rounds = self.best_iteration_ + 1
-        booster = self.booster_
-        if n_rounds < booster.num_boosted_rounds():
-            booster = booster[:n_rounds]
-        return int(sum(booster.get_score(importance_type="weight").values()))
+        scores = self._booster_in_use().get_score(importance_type="weight")
+        return int(sum(scores.values()))

@@ -127,7 +127,10 @@ def run(n: int, d: int, rounds: int, reps: int) -> dict[str, Any]:
         )
         startup[n_workers] = seconds
         with Client(cluster) as client:
-            workers = sorted(client.scheduler_info()["workers"])
+            # Client.nthreads asks the scheduler; scheduler_info() is a cache
+            # that a periodic refresh can leave without its "workers"
+            client.wait_for_workers(n_workers, timeout=60)
+            workers = sorted(client.nthreads())
             dX, dy = _place(client, X, workers), _place(client, y, workers)
             arm = f"dask, {n_workers} worker(s)"
             for backend in ("xgboost", "lightgbm"):

@@ -122,11 +122,24 @@ def client():
     cluster.close()
 
 
+def _workers(client, n=2):
+    """The addresses of the cluster's workers, sorted, after waiting for ``n``.
+
+    Asked of the scheduler directly (``Client.nthreads``): the dict that
+    ``Client.scheduler_info()`` returns is the client's cache, which its
+    periodic refresh (asking for no per-worker detail) can overwrite with an
+    empty ``"workers"`` between the refresh that call makes and its return.
+    """
+    client.wait_for_workers(n, timeout=60)
+    workers = sorted(client.nthreads())
+    assert len(workers) >= n, workers
+    return workers
+
+
 def _place(client, arr, workers=None):
     """Dask array of ``arr`` in 2 blocks, block i on worker ``i % len(workers)``."""
     if workers is None:
-        client.wait_for_workers(2, timeout=60)
-        workers = sorted(client.scheduler_info()["workers"])
+        workers = _workers(client)
     edges = [0, arr.shape[0] // 2, arr.shape[0]]
     blocks = []
     for i in range(2):
@@ -324,8 +337,7 @@ def test_one_worker_is_bit_identical_on_continuous_features(
     client, local_cls, dask_cls
 ):
     # all blocks on one worker: no sketch merge, no distributed histograms
-    client.wait_for_workers(2, timeout=60)
-    one = sorted(client.scheduler_info()["workers"])[:1]
+    one = _workers(client)[:1]
     local = local_cls(n_estimators=10, gamma=2.0).fit(X_CONT, Y_MC, sample_weight=W)
     remote = dask_cls(client=client, n_estimators=10, gamma=2.0).fit(
         _place(client, X_CONT, one),

@@ -55,41 +55,50 @@ _NUMERIC_INFERRED = (
 )
 
 
-def _column_kinds(X) -> list[tuple[str, object, str]]:
-    """``(name, column, kind)`` with kind ``"cat"``, ``"num"`` or ``"text"``."""
+def _column_kinds(X) -> list[tuple[str, str]]:
+    """``(name, kind)`` of each column in order; kind ``"cat"``, ``"num"``, ``"text"``.
+
+    Decided from the frame's dtypes; only an ``object`` column is looked at
+    (this runs at every predict, where fetching each column of a wide pandas
+    frame cost far more than the prediction).
+    """
     out = []
     if _is_pandas_frame(X):
         from pandas.api.types import infer_dtype, is_bool_dtype, is_numeric_dtype
 
-        for j, name in enumerate(X.columns):
-            col = X.iloc[:, j]  # by position: column names may repeat
-            if col.dtype.name == "category":
+        for j, (name, dtype) in enumerate(zip(X.columns, X.dtypes, strict=True)):
+            if dtype.name == "category":
                 kind = "cat"
             elif (
-                is_numeric_dtype(col.dtype)
-                or is_bool_dtype(col.dtype)
+                is_numeric_dtype(dtype)
+                or is_bool_dtype(dtype)
                 or (
-                    col.dtype == object
-                    and infer_dtype(col, skipna=True) in _NUMERIC_INFERRED
+                    dtype == np.dtype(object)
+                    # by position: column names may repeat
+                    and infer_dtype(X.iloc[:, j], skipna=True) in _NUMERIC_INFERRED
                 )
             ):
                 kind = "num"  # numbers stored as object (e.g. with None) too
             else:
                 kind = "text"
-            out.append((str(name), col, kind))
+            out.append((str(name), kind))
         return out
     import polars as pl
 
     for name, dtype in X.schema.items():
-        col = X.get_column(name)
         if isinstance(dtype, (pl.Categorical, pl.Enum)):
             kind = "cat"
         elif dtype.is_numeric() or dtype == pl.Boolean:
             kind = "num"
         else:
             kind = "text"
-        out.append((str(name), col, kind))
+        out.append((str(name), kind))
     return out
+
+
+def _column(X, j: int):
+    """Column ``j`` of a pandas or polars frame, by position."""
+    return X.iloc[:, j] if _is_pandas_frame(X) else X.to_series(j)
 
 
 def _text_error(names: list[str]) -> TypeError:
@@ -147,7 +156,8 @@ def _frame_to_matrix(estimator, X, cols, *, reset: bool) -> np.ndarray:
     """
     out = np.empty((X.shape[0], len(cols)), dtype=np.float64)
     categories = {} if reset else estimator.categories_
-    for j, (name, col, kind) in enumerate(cols):
+    for j, (name, kind) in enumerate(cols):
+        col = _column(X, j)
         if kind == "cat":
             if reset:
                 categories[name] = _categories_of(col)
@@ -166,7 +176,7 @@ def _frame_to_matrix(estimator, X, cols, *, reset: bool) -> np.ndarray:
                 )
             out[:, j] = _numeric(col)
     if np.isinf(out).any():
-        bad = [name for j, (name, _, _) in enumerate(cols) if np.isinf(out[:, j]).any()]
+        bad = [name for j, (name, _) in enumerate(cols) if np.isinf(out[:, j]).any()]
         raise ValueError(f"Input X contains infinity in column(s) {bad!r}.")
     if reset:
         estimator.categories_ = categories
@@ -221,10 +231,10 @@ def check_X(estimator, X, *, reset: bool):
     """
     frame = _is_pandas_frame(X) or _is_polars_frame(X)
     cols = _column_kinds(X) if frame else []
-    text = [name for name, _, kind in cols if kind == "text"]
+    text = [name for name, kind in cols if kind == "text"]
     if text:
         raise _text_error(text)
-    categorical = any(kind == "cat" for _, _, kind in cols)
+    categorical = any(kind == "cat" for _, kind in cols)
     if categorical and not all(isinstance(c, str) for c in X.columns):
         raise TypeError(
             "X has categorical columns, so all its column names must be strings "

@@ -177,14 +177,15 @@ def _posterior_log_odds(z, gamma, log_alpha_ratio):
     return log_alpha_ratio + _log_focal_slope(-z, gamma) - _log_focal_slope(z, gamma)
 
 
-def _rescaled(weights: np.ndarray) -> np.ndarray:
-    """``weights`` times the power of two that puts the largest one in [0.5, 1).
+def _rescaled(sample_weight) -> np.ndarray:
+    """Float64 ``sample_weight`` times a power of two: the largest in [0.5, 1).
 
     The intercepts and the balanced class weights depend on weight ratios
     only, but sums of weights near the float64 maximum overflow. Scaling by a
     power of two is exact (ratios and sums are unchanged bit for bit) except
     for entries more than ~1e308 times below the largest, which underflow.
     """
+    weights = as_float64(sample_weight)
     top = float(np.max(weights, initial=0.0))
     if not (top > 0 and math.isfinite(top)):
         return weights
@@ -290,11 +291,7 @@ class BinaryFocalLoss:
             return 1.0, 1.0
         if self.alpha == "balanced":
             y = as_float64(y_true)
-            w = (
-                np.ones_like(y)
-                if sample_weight is None
-                else _rescaled(as_float64(sample_weight))
-            )
+            w = np.ones_like(y) if sample_weight is None else _rescaled(sample_weight)
             w1 = float(np.sum(w * y))
             w0 = float(np.sum(w * (1.0 - y)))
             total = w0 + w1
@@ -463,11 +460,7 @@ class BinaryFocalLoss:
             If one class has zero total weight (the optimum is infinite).
         """
         y = as_float64(y_true)
-        w = (
-            np.ones_like(y)
-            if sample_weight is None
-            else _rescaled(as_float64(sample_weight))
-        )
+        w = np.ones_like(y) if sample_weight is None else _rescaled(sample_weight)
         a0, a1 = self.class_weights(y, w)
         w1 = float(np.sum(w * y))
         w0 = float(np.sum(w * (1.0 - y)))
@@ -598,7 +591,7 @@ def _check_alpha_vector(alpha, *, name: str = "alpha"):
 
 
 def _class_totals(y_index, sample_weight, n_classes):
-    w = None if sample_weight is None else _rescaled(as_float64(sample_weight))
+    w = None if sample_weight is None else _rescaled(sample_weight)
     return np.bincount(y_index, weights=w, minlength=n_classes).astype(np.float64)
 
 
@@ -1052,7 +1045,7 @@ class MultiLabelFocalLoss(BinaryFocalLoss):
             w = (
                 np.ones(y.shape[0])
                 if sample_weight is None
-                else _rescaled(as_float64(sample_weight))
+                else _rescaled(sample_weight)
             )
             w1 = w @ y
             w0 = w @ (1.0 - y)
@@ -1101,11 +1094,7 @@ class MultiLabelFocalLoss(BinaryFocalLoss):
         ndarray of shape (n_labels,)
         """
         y = as_float64(y_true)
-        w = (
-            np.ones(y.shape[0])
-            if sample_weight is None
-            else _rescaled(as_float64(sample_weight))
-        )
+        w = np.ones(y.shape[0]) if sample_weight is None else _rescaled(sample_weight)
         a0, a1 = self.class_weights(y, w)
         a1 = np.broadcast_to(a1, y.shape[1])
         out = np.empty(y.shape[1])

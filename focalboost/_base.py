@@ -468,6 +468,24 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
             X, y, w = _take_rows(X, keep), y[keep], w[keep]
         w = _tame_weight_scale(w)
         y_type = type_of_target(y, input_name="y", raise_unknown=True)
+        self._set_target(y_type, y, lambda: np.unique(y))
+        if y_type == "multilabel-indicator":
+            y_enc = np.asarray(y, dtype=np.float64)
+        else:
+            y_enc = self._encode_y(y, name="y")
+        evals = self._prepare_eval_sets(eval_set, eval_sample_weight)
+        loss, metric = self._fit_loss(y_enc, w, evals)
+        self._fit_backend(X, y_enc, w, evals, loss, metric, native)
+        self._warn_if_no_split()
+        return self
+
+    def _set_target(self, y_type: str, y, classes) -> None:
+        """Check the target type; set ``classes_``, ``target_type_``, ``n_outputs_``.
+
+        ``y`` gives the shape and dtype of a multi-label target; ``classes`` is
+        a callable returning the sorted distinct labels of any other target
+        (so that it runs only after the type is known to be valid).
+        """
         if y_type not in ("binary", "multiclass", "multilabel-indicator"):
             raise ValueError(
                 "y must be a binary, multiclass or multi-label indicator target; "
@@ -476,33 +494,36 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         if y_type == "multilabel-indicator":
             self.classes_ = np.arange(y.shape[1])
             self._y_dtype = y.dtype
-            y_enc = np.asarray(y, dtype=np.float64)
         else:
-            classes = np.unique(y)
-            if classes.shape[0] < 2:
+            found = np.asarray(classes())
+            if found.shape[0] < 2:
                 raise ValueError(
                     "y (after dropping zero-weight samples) contains only one class "
-                    f"({classes.tolist()!r}); focal loss needs at least two classes."
+                    f"({found.tolist()!r}); focal loss needs at least two classes."
                 )
-            self.classes_ = classes
-            y_enc = self._encode_y(y, name="y")
+            self.classes_ = found
         self.target_type_ = y_type
         self.n_outputs_ = 1 if y_type == "binary" else int(self.classes_.shape[0])
 
-        evals = self._prepare_eval_sets(eval_set, eval_sample_weight)
+    def _fit_loss(self, y_enc, w, evals):
+        """Set ``loss_``, ``alpha_`` and ``intercept_``; return (loss, eval metric).
+
+        ``y_enc`` and ``w`` are the encoded labels and weights (or, on Dask, a
+        small data set with the same per-class totals); ``evals`` the prepared
+        eval sets, needed by ``early_stopping_rounds``.
+        """
         if self.early_stopping_rounds is not None and not evals:
             raise ValueError(
                 "early_stopping_rounds="
                 f"{self.early_stopping_rounds!r} needs a non-empty eval_set."
             )
-        loss = make_loss(y_type, self.alpha, self.gamma, y_enc, w, self.n_outputs_)
+        loss = make_loss(
+            self.target_type_, self.alpha, self.gamma, y_enc, w, self.n_outputs_
+        )
         self.loss_ = loss
         self.alpha_ = loss.alpha
         self.intercept_ = loss.fit_intercept_only(y_enc, w)
-        metric = resolve_eval_metric(self.eval_metric, loss)
-        self._fit_backend(X, y_enc, w, evals, loss, metric, native)
-        self._warn_if_no_split()
-        return self
+        return loss, resolve_eval_metric(self.eval_metric, loss)
 
     def _warn_if_no_split(self) -> None:
         """Warn when boosting rounds were asked for but no tree ever split.

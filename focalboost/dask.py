@@ -58,7 +58,6 @@ from ._base import (
     check_same_rows,
     check_sample_weight,
     encode_labels,
-    make_loss,
 )
 from ._input import check_X
 from ._objective import (
@@ -66,7 +65,6 @@ from ._objective import (
     EvalMetric,
     LightGBMObjective,
     XGBoostObjective,
-    resolve_eval_metric,
 )
 from .lightgbm import FocalLGBMClassifier
 from .xgboost import FocalXGBClassifier
@@ -414,19 +412,9 @@ class _DaskFocalMixin:
         native = self._backend_params()
         client = self._get_client()
         X, y, w, x_check = self._validate_training_data(X, y, sample_weight)
-        y_type, y, y_enc, w, X = self._validate_targets(X, y, w, x_check)
+        y, y_enc, w, X = self._validate_targets(X, y, w, x_check)
         evals = self._prepare_dask_eval_sets(eval_set, eval_sample_weight)
-        if self.early_stopping_rounds is not None and not evals:
-            raise ValueError(
-                "early_stopping_rounds="
-                f"{self.early_stopping_rounds!r} needs a non-empty eval_set."
-            )
-        y_c, w_c = self._compressed_targets(y_enc, w)
-        loss = make_loss(y_type, self.alpha, self.gamma, y_c, w_c, self.n_outputs_)
-        self.loss_ = loss
-        self.alpha_ = loss.alpha
-        self.intercept_ = loss.fit_intercept_only(y_c, w_c)
-        metric = resolve_eval_metric(self.eval_metric, loss)
+        loss, metric = self._fit_loss(*self._compressed_targets(y_enc, w), evals)
         if evals and metric.name not in _MEAN_METRICS:
             raise NotImplementedError(
                 f"eval_metric={self.eval_metric!r} is not a mean over samples, so "
@@ -506,27 +494,12 @@ class _DaskFocalMixin:
             # machine (the same function: its max is a dask reduction)
             w = _tame_weight_scale(w)
         y_type = type_of_target(like_y(res["kept"]), input_name="y", raise_unknown=True)
-        if y_type not in ("binary", "multiclass", "multilabel-indicator"):
-            raise ValueError(
-                "y must be a binary, multiclass or multi-label indicator target; "
-                f"got a {y_type!r} target."
-            )
+        self._set_target(y_type, y, lambda: res["kept"])
         if y_type == "multilabel-indicator":
-            self.classes_ = np.arange(y.shape[1])
-            self._y_dtype = y.dtype
             y_enc = y.astype(np.float64)
         else:
-            classes = np.asarray(res["kept"])
-            if classes.shape[0] < 2:
-                raise ValueError(
-                    "y (after dropping zero-weight samples) contains only one class "
-                    f"({classes.tolist()!r}); focal loss needs at least two classes."
-                )
-            self.classes_ = classes
-            y_enc = y.map_blocks(_encode_block, classes, "y", dtype=np.float64)
-        self.target_type_ = y_type
-        self.n_outputs_ = 1 if y_type == "binary" else int(self.classes_.shape[0])
-        return y_type, y, y_enc, w, X
+            y_enc = y.map_blocks(_encode_block, self.classes_, "y", dtype=np.float64)
+        return y, y_enc, w, X
 
     def _compressed_targets(self, y_enc, w):
         """Return a tiny data set with the training set's per-class weighted totals.

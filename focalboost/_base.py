@@ -252,10 +252,15 @@ def _copy_fitted(source, target) -> None:
 WEIGHT_SCALE_BOUNDS = (2.0**-64, 2.0**64)
 
 
-def _tame_weight_scale(w):
+def _tame_weight_scale(w, top=None):
+    """``w`` divided by its largest entry when that lies outside the bounds.
+
+    ``top``: the largest entry, when the caller already has it (a dask
+    reduction computed with the other weight checks).
+    """
     if w is None or w.shape[0] == 0:
         return w
-    top = float(w.max())
+    top = float(w.max() if top is None else top)
     low, high = WEIGHT_SCALE_BOUNDS
     if low <= top <= high or not (top > 0 and np.isfinite(top)):
         return w

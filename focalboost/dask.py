@@ -381,14 +381,26 @@ class _LGBMDaskObjective:
         self.loss = loss
         self.hessian = hessian
         self.n_labels = n_labels
+        self._source = self._objective = None
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_source"] = state["_objective"] = None
+        return state
 
     def __call__(self, y_true, y_pred, weight):
-        y = np.asarray(y_true)
-        if self.n_labels:
-            bits = y.astype(np.int64)[:, None] >> np.arange(self.n_labels)
-            y = (bits & 1).astype(np.float64)
-        objective = LightGBMObjective(self.loss, y, weight, self.hessian)
-        return objective.gradient_hessian(y_pred)
+        # LightGBM passes the same label and weight arrays every round: build
+        # the objective (labels decoded, weights converted) once per data set
+        if self._source is None or not (
+            self._source[0] is y_true and self._source[1] is weight
+        ):
+            y = np.asarray(y_true)
+            if self.n_labels:
+                bits = y.astype(np.int64)[:, None] >> np.arange(self.n_labels)
+                y = (bits & 1).astype(np.float64)
+            self._objective = LightGBMObjective(self.loss, y, weight, self.hessian)
+            self._source = (y_true, weight)
+        return self._objective.gradient_hessian(y_pred)
 
 
 # ------------------------------------------------------------------- the mixin
@@ -491,8 +503,8 @@ class _DaskFocalMixin:
                 keep = w > 0
                 X, y, w = X[keep], y[keep], w[keep]
             # weights of absurd scale divided by the largest, as on one
-            # machine (the same function: its max is a dask reduction)
-            w = _tame_weight_scale(w)
+            # machine (dropping zero weights leaves the largest as it was)
+            w = _tame_weight_scale(w, top=res["wmax"])
         y_type = type_of_target(like_y(res["kept"]), input_name="y", raise_unknown=True)
         self._set_target(y_type, y, lambda: res["kept"])
         if y_type == "multilabel-indicator":
@@ -587,7 +599,7 @@ class _DaskFocalMixin:
                     check_sample_weight(np.array([np.nan]), 1, name=name)
                 check_sample_weight(np.array([wmin, wmax]), 2, name=name)
                 we = _tame_weight_scale(
-                    _align_rows(we.astype(np.float64), Xe.chunks[0])
+                    _align_rows(we.astype(np.float64), Xe.chunks[0]), top=wmax
                 )
             out.append((Xe, ye, we))
         return out
@@ -632,11 +644,7 @@ class _DaskFocalMixin:
         params = self.get_params(deep=False)
         params.pop("client")
         local = self._local_class(**params)
-        for key, value in vars(self).items():
-            if key.endswith("_") and not key.startswith("__"):
-                setattr(local, key, value)
-        if hasattr(self, "_y_dtype"):
-            local._y_dtype = self._y_dtype
+        _copy_fitted(self, local)
         return local
 
     def save_model(self, fname: str | os.PathLike) -> None:

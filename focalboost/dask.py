@@ -682,7 +682,12 @@ class _DaskFocalMixin:
         _copy_fitted(local, self)
         return self
 
-    def _map_local(self, X, method):
+    def _map_local(self, X, method, lengths=None):
+        """Apply ``method`` of the local estimator lazily, block by block.
+
+        ``lengths``: the row count of each partition of a DataFrame ``X``
+        (then the result has known chunk sizes).
+        """
         check_is_fitted(self)
         self._check_probability()
         _require_dask(X, "X")
@@ -690,57 +695,35 @@ class _DaskFocalMixin:
             raise ValueError(
                 "Expected a 2-D dask array or dask DataFrame for X; got a dask Series."
             )
-        local = dask.delayed(self.to_local(), pure=True)
-        k = self.n_outputs_
-        if method == "predict_proba":
-            width = 2 if self.target_type_ == "binary" else k
-        elif method == "decision_function":
-            width = None if self.target_type_ == "binary" else k
-        else:
-            width = None if self.target_type_ != "multilabel-indicator" else k
-        if method == "predict":
-            dtype = (
-                self._y_dtype
-                if self.target_type_ == "multilabel-indicator"
-                else self.classes_.dtype
-            )
-        else:
-            dtype = np.dtype(np.float64)
+        standin = _standin_X(X)
+        check_X(self, standin, reset=False)  # errors name this estimator
+        estimator = self.to_local()
+        # the output's columns and dtype, as the local estimator makes them
+        sample = getattr(estimator, method)(standin)
+        tail, dtype = sample.shape[1:], sample.dtype
+        local = dask.delayed(estimator, pure=True)
         if isinstance(X, dd.DataFrame):
             # partitions stay DataFrames: the local estimator checks the names
-            check_X(self, _standin_X(X), reset=False)
-            tail = () if width is None else (width,)
             parts = [
                 da.from_delayed(
                     dask.delayed(_apply_local)(part, local, method, tail, dtype),
-                    shape=(np.nan,) + tail,
+                    shape=(np.nan if lengths is None else lengths[i],) + tail,
                     dtype=dtype,
                 )
-                for part in X.to_delayed()
+                for i, part in enumerate(X.to_delayed())
             ]
             return da.concatenate(parts, axis=0)
-        check_X(self, _standin_X(X), reset=False)
         Xa = _to_array(X).rechunk({1: -1})  # the local estimator checks blocks
-        if width is None:
-            return Xa.map_blocks(
-                _apply_local,
-                local,
-                method,
-                (),
-                dtype,
-                dtype=dtype,
-                drop_axis=1,
-                meta=np.empty((0,), dtype=dtype),
-            )
         return Xa.map_blocks(
             _apply_local,
             local,
             method,
-            (width,),
+            tail,
             dtype,
             dtype=dtype,
-            chunks=(Xa.chunks[0], (width,)),
-            meta=np.empty((0, 0), dtype=dtype),
+            chunks=(Xa.chunks[0],) + tail,
+            drop_axis=[] if tail else 1,
+            meta=np.empty((0,) * sample.ndim, dtype=dtype),
         )
 
     def decision_function(self, X) -> da.Array:
@@ -803,8 +786,12 @@ class _DaskFocalMixin:
             (Weighted) share of samples whose prediction (every label, for
             multi-label) is right.
         """
-        pred = self.predict(X)
-        pred = pred.compute_chunk_sizes() if np.isnan(pred.shape[0]) else pred
+        lengths = None
+        if isinstance(X, dd.DataFrame):
+            # row counts without predicting (compute_chunk_sizes would
+            # predict every partition once more)
+            lengths = tuple(X.map_partitions(len).compute())
+        pred = self._map_local(X, "predict", lengths)
         ya = _align_rows(_to_array(y), pred.chunks[0])
         right = pred == ya
         if right.ndim == 2:

@@ -85,17 +85,12 @@ def _encode_block(block, classes, name):
     return encode_labels(block, classes, name=name)
 
 
-def _check_X_block(block, checker):
-    # the single-machine validation of X (focalboost._input.check_X), block by
-    # block, against a bare estimator that only knows n_features_in_
-    if block.shape[0] == 0:
-        return np.asarray(block, dtype=np.float64)
-    return check_X(checker, block, reset=False)
-
-
 def _count_checked_block(block, checker):
-    # validate a block (raising the single-machine error) and count its rows
-    _check_X_block(block, checker)
+    # the single-machine validation of X (focalboost._input.check_X) of one
+    # block, against a bare estimator that only knows n_features_in_, raising
+    # the single-machine error; returns the block's row count
+    if block.shape[0]:
+        check_X(checker, block, reset=False)
     return np.array([block.shape[0]])
 
 
@@ -606,23 +601,20 @@ class _DaskFocalMixin:
 
     # --------------------------------------------------------------- predict
     def _checked_blocks(self, X):
-        """Return ``X`` checked block by block, and a reduction of the checks.
+        """Return ``X`` as the backends get it, and a reduction of the checks.
 
-        The dask array is converted block by block like ``check_X``; the
-        reduction raises its errors when computed.
-
-        Errors raised inside the backends' Dask data loading do not reach the
-        client intact, so the value checks (infinity, non-numbers) run first
-        as a reduction of their own, computed with the label checks.
+        The reduction runs ``check_X`` on every block and raises its errors
+        when computed. Errors raised inside the backends' Dask data loading do
+        not reach the client intact, so it is computed (with the label checks)
+        before any training: the array itself is then only converted, to the
+        dtype ``check_X`` gives (float32 kept, anything else float64).
         """
         checker = self._local_class()
         checker.n_features_in_ = self.n_features_in_
         checker.categories_ = {}
         Xa = _to_array(X).rechunk({1: -1})
-        checked = Xa.map_blocks(
-            _check_X_block, checker, dtype=np.result_type(Xa.dtype, np.float32)
-        )
-        return checked, _validate_blocks(Xa, checker)
+        dtype = np.float32 if Xa.dtype == np.float32 else np.float64
+        return Xa.astype(dtype), _validate_blocks(Xa, checker)
 
     def _dask_X(self, X):
         """Validate ``X`` against the fitted features; see ``_checked_blocks``."""

@@ -92,7 +92,7 @@ def run(n: int, d: int, rounds: int, reps: int) -> dict[str, Any]:
     from focalboost import FocalLGBMClassifier, FocalXGBClassifier
     from focalboost.dask import FocalDaskLGBMClassifier, FocalDaskXGBClassifier
 
-    from .run import machine
+    from ._common import machine
 
     local_cls = {"xgboost": FocalXGBClassifier, "lightgbm": FocalLGBMClassifier}
     dask_cls = {"xgboost": FocalDaskXGBClassifier, "lightgbm": FocalDaskLGBMClassifier}
@@ -170,7 +170,7 @@ def run(n: int, d: int, rounds: int, reps: int) -> dict[str, Any]:
         command=f"python -m benchmarks.dask_scaling --n {n} --d {d} "
         f"--rounds {rounds} --reps {reps}",
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        machine=machine(),
+        machine=machine(fit_threads=2),  # the most threads a timed fit uses
         task=dict(n=n, d=d, rounds=rounds, reps=reps, **FOCAL),
         trees=TREES,
         cluster_startup_s={str(k): v for k, v in startup.items()},

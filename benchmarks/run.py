@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -45,6 +44,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from . import _common
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -172,45 +173,6 @@ def _rss_kib(field: str) -> int:
             if line.startswith(field + ":"):
                 return int(line.split()[1])
     raise RuntimeError(f"{field} not in /proc/self/status")
-
-
-def machine() -> dict[str, Any]:
-    """Machine, versions and thread settings of this run."""
-    from focalboost import _kernels
-
-    from . import _common
-
-    cpu = platform.processor()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(
-                (
-                    ln.split(":", 1)[1].strip()
-                    for ln in fh
-                    if ln.startswith("model name")
-                ),
-                cpu,
-            )
-    except OSError:  # pragma: no cover - not Linux
-        pass
-    versions = _common.versions()
-    try:
-        import catboost
-
-        versions["catboost"] = catboost.__version__
-    except ImportError:
-        pass
-    return dict(
-        platform=platform.platform(),
-        cpu=cpu,
-        cpu_count=os.cpu_count(),
-        usable_cpus=len(os.sched_getaffinity(0)),
-        python=platform.python_version(),
-        versions=versions,
-        compiled_kernel=_kernels.HAVE_CKERNEL,
-        kernel_threads=_kernels.num_threads(),
-        fit_threads=THREADS,
-    )
 
 
 # -------------------------------------------------------------------- kernel
@@ -662,7 +624,7 @@ def main(argv: list[str] | None = None) -> int:
         mode=name,
         sizes=size,
         trees=dict(xgboost=XGB_TREES, lightgbm=LGB_TREES),
-        machine=machine(),
+        machine=_common.machine(fit_threads=THREADS),
         kernel=kernel,
         end_to_end=e2e,
     )

@@ -712,7 +712,9 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
             ``probability="posterior"``, raw focal probabilities with
             ``"focal"``. Columns ordered as ``classes_``; float64.
         """
-        decision = self.decision_function(X)
+        return self._proba_from_decision(self.decision_function(X))
+
+    def _proba_from_decision(self, decision: np.ndarray) -> np.ndarray:
         if self.target_type_ == "binary":
             return np.column_stack([expit(-decision), expit(decision)])
         if self.target_type_ == "multiclass":
@@ -736,7 +738,9 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
             (``decision`` from :meth:`decision_function`), i.e. the argmax of
             :meth:`predict_proba` (per label for multi-label).
         """
-        decision = self.decision_function(X)
+        return self._labels_from_decision(self.decision_function(X))
+
+    def _labels_from_decision(self, decision: np.ndarray) -> np.ndarray:
         if self.target_type_ == "binary":
             return self.classes_[(decision > 0).astype(np.intp)]
         if self.target_type_ == "multiclass":

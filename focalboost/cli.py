@@ -374,13 +374,14 @@ def _run_predict(args: argparse.Namespace) -> int:
             "fitted on numeric columns"
         )
     try:
-        proba = clf.predict_proba(X)
-        pred = clf.predict(X)
+        decision = clf.decision_function(X)  # once, for both outputs
     except (ValueError, TypeError) as exc:  # e.g. a column's kind changed
         first = str(exc).splitlines()[0]
         raise UsageError(
             f"cannot predict {args.data!r} with this model: {first}"
         ) from None
+    proba = clf._proba_from_decision(decision)
+    pred = clf._labels_from_decision(decision)
     names = [str(c) for c in clf.classes_]
     try:
         write_csv(

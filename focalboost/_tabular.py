@@ -240,7 +240,8 @@ def split_features(
             }
         )
         return frame, y, list(feature_names)
-    X = np.column_stack([table[name] for name in feature_names]).astype(np.float64)
+    X = np.column_stack([table[name] for name in feature_names])
+    X = X.astype(np.float64, copy=False)  # numeric columns are float64 already
     return X, y, list(feature_names)
 
 

@@ -423,6 +423,15 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
             ) from exc
         return int(rng.randint(np.iinfo(np.int32).max))
 
+    def _kernel_threads(self) -> int | None:
+        """Threads of the compiled objective kernel: ``n_jobs`` when positive.
+
+        None (or ``n_jobs`` <= 0, the backends' "all threads") leaves the
+        choice to :func:`focalboost._kernels.num_threads`.
+        """
+        n_jobs = self.n_jobs
+        return int(n_jobs) if n_jobs is not None and n_jobs >= 1 else None
+
     def _validate_X(self, X, *, reset):
         return check_X(self, X, reset=reset)
 

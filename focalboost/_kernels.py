@@ -6,16 +6,44 @@ pass. It is optional: without it, or with the environment variable
 ``FOCALBOOST_NO_CKERNEL=1``, :mod:`focalboost.losses` uses its numpy
 expressions, which are the reference the kernel is tested against (1e-12).
 
-The kernel releases the GIL, so a long array is cut into contiguous chunks
-evaluated on a small thread pool: the objective runs between boosting rounds,
-when the backend's own threads are idle. ``FOCALBOOST_NUM_THREADS`` sets the
-number of threads (default: the CPUs this process may use, at most 8); every
-sample's value is computed by the same scalar code whatever the split.
+Threads
+-------
+The kernel releases the GIL, so a long array is cut into contiguous chunks:
+the calling thread evaluates one and a thread pool shared by the whole
+process the others (the objective runs between boosting rounds, when the
+backend's own threads are idle). Every sample's value is computed by the
+same scalar code whatever the split, so results are bit-identical for any
+thread count and any number of concurrent callers.
+
+How many threads one call uses:
+
+* the estimator's ``n_jobs`` when it is a positive integer (see
+  :func:`thread_limit`), as for the backend's own threads; otherwise
+* the process default :func:`num_threads`: ``FOCALBOOST_NUM_THREADS`` when
+  set, else the CPUs this process may use (affinity mask and cgroup CPU
+  quota), capped by ``OMP_NUM_THREADS`` when that is set, and at most 8.
+  Process-parallel launchers set ``OMP_NUM_THREADS`` in their workers
+  (joblib's loky backend to about ``cores / n_jobs``, Dask's nanny to 1), so
+  N worker processes do not each take the whole machine;
+* divided by the number of kernel calls running at that moment in the
+  process (at least 1): N fits in N threads of one process (a threaded
+  scheduler, joblib's threading backend, a Dask worker with several
+  threads, a web service) share those threads instead of each taking all.
+
+The pools are shared by the whole process and never shut down while it runs
+(they are rebuilt only in a forked child); a caller whose chunks are still
+queued behind other callers' work runs them itself.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import functools
+import math
 import os
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -31,6 +59,7 @@ __all__ = [
     "ckernel_enabled",
     "num_threads",
     "softmax_grad_hess",
+    "thread_limit",
 ]
 
 #: Whether the compiled kernel was built and imported.
@@ -41,24 +70,73 @@ _POLICY_CODE = {"exact": 0, "surrogate": 1, "clipped": 2}
 #: Fewest elements per thread worth a thread hand-off (about 0.5 ms of work).
 MIN_CHUNK = 1 << 15
 
-_pool: ThreadPoolExecutor | None = None
-_pool_size = 0
+#: Most threads the default budget takes (the kernel is memory-bound beyond).
+MAX_DEFAULT_THREADS = 8
+
+_lock = threading.Lock()
+_pools: dict[int, ThreadPoolExecutor] = {}  # by size; never shut down
+_active = 0  # kernel calls running now, in all threads
+_limit: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "focalboost_thread_limit", default=None
+)
 
 
-def _reset_pool() -> None:  # pragma: no cover - runs in a forked child
-    global _pool, _pool_size
-    _pool, _pool_size = None, 0
+def _reset_after_fork() -> None:  # pragma: no cover - runs in a forked child
+    # the parent's pool threads do not exist in the child, and its lock may
+    # have been held by one of them at the fork
+    global _lock, _pools, _active
+    _lock, _pools, _active = threading.Lock(), {}, 0
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_pool)
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+@functools.lru_cache(maxsize=1)
+def _cgroup_cpus() -> int | None:
+    """CPUs allowed by a cgroup CPU quota (containers), or None without one."""
+    candidates = (
+        ("/sys/fs/cgroup/cpu.max", None),  # cgroup v2: "quota period" or "max ..."
+        ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us"),
+    )
+    for quota_file, period_file in candidates:
+        try:
+            with open(quota_file) as fh:
+                fields = fh.read().split()
+            if period_file is not None:
+                with open(period_file) as fh:
+                    fields = [fields[0], fh.read().strip()]
+            quota, period = int(fields[0]), int(fields[1])
+        except (OSError, ValueError, IndexError):
+            continue  # no such file, "max" (no quota), or unreadable
+        if quota > 0 and period > 0:
+            return max(1, math.ceil(quota / period))
+    return None
+
+
+def _omp_num_threads() -> int | None:
+    """Return the first entry of ``OMP_NUM_THREADS`` ("4" or "4,2"), or None."""
+    value = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    try:
+        n = int(value)
+    except ValueError:
+        return None
+    return n if n >= 1 else None
 
 
 def num_threads() -> int:
-    """Return the number of threads the kernels use.
+    """Return the process's kernel thread budget.
 
     ``FOCALBOOST_NUM_THREADS`` when set to a positive integer, else the
-    number of CPUs this process may run on, at most 8.
+    number of CPUs this process may run on (affinity mask, cgroup CPU quota),
+    capped by ``OMP_NUM_THREADS`` when set and by 8. A single kernel call may
+    use fewer (see the module's documentation).
+
+    Examples
+    --------
+    >>> from focalboost import _kernels
+    >>> _kernels.num_threads() >= 1
+    True
     """
     env = os.environ.get("FOCALBOOST_NUM_THREADS", "").strip()
     if env:
@@ -75,37 +153,94 @@ def num_threads() -> int:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
         cpus = os.cpu_count() or 1
-    return max(1, min(cpus, 8))
+    for cap in (_cgroup_cpus(), _omp_num_threads(), MAX_DEFAULT_THREADS):
+        if cap is not None:
+            cpus = min(cpus, cap)
+    return max(1, cpus)
 
 
-def _executor(size: int) -> ThreadPoolExecutor:
-    global _pool, _pool_size
-    if _pool is None or _pool_size != size:
-        if _pool is not None:
-            _pool.shutdown(wait=False)
-        _pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="focalboost")
-        _pool_size = size
-    return _pool
+@contextlib.contextmanager
+def thread_limit(n_threads: int | None) -> Iterator[None]:
+    """Set the threads of the kernel calls made in this context.
+
+    ``None`` or a value below 1 keeps the default :func:`num_threads` (as
+    the backends read ``n_jobs``/``nthread`` of 0 or -1). The value is a
+    context variable, so concurrent callers each keep their own.
+
+    Examples
+    --------
+    >>> from focalboost import _kernels
+    >>> with _kernels.thread_limit(1):
+    ...     pass
+    """
+    cap = n_threads if n_threads is not None and n_threads >= 1 else None
+    token = _limit.set(cap)
+    try:
+        yield
+    finally:
+        _limit.reset(token)
+
+
+def _pool(size: int) -> ThreadPoolExecutor:
+    with _lock:
+        pool = _pools.get(size)
+        if pool is None:
+            pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="focalboost")
+            _pools[size] = pool
+        return pool
 
 
 def _run_chunked(func, n: int, arrays, scalars, per_row: int = 1) -> None:
     """Call ``func(*chunks_of(arrays), *scalars)`` over contiguous row chunks.
 
     ``n`` rows of ``per_row`` elements each; a chunk holds at least
-    :data:`MIN_CHUNK` elements.
+    :data:`MIN_CHUNK` elements. Safe under any number of concurrent callers.
     """
-    n_chunks = min(num_threads(), max(1, n * per_row // MIN_CHUNK), n)
-    if n_chunks == 1:
-        func(*arrays, *scalars)
-        return
-    bounds = np.linspace(0, n, n_chunks + 1).astype(int)
-    pool = _executor(n_chunks)
-    futures = [
-        pool.submit(func, *(a[lo:hi] for a in arrays), *scalars)
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
-    ]
-    for future in futures:
-        future.result()
+    global _active
+    full = _limit.get() or num_threads()
+    with _lock:
+        _active += 1
+        sharing = _active
+    try:
+        threads = max(1, full // sharing)
+        n_chunks = min(threads, max(1, n * per_row // MIN_CHUNK), n)
+        if n_chunks == 1:
+            func(*arrays, *scalars)
+            return
+        bounds = np.linspace(0, n, n_chunks + 1).astype(int)
+        chunks = [
+            [a[lo:hi] for a in arrays]
+            for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+        _run_on_pool(func, chunks, scalars, _pool(full - 1))
+    finally:
+        with _lock:
+            _active -= 1
+
+
+def _run_on_pool(func, chunks, scalars, pool) -> None:
+    """Run the first chunk here and the others on ``pool``; wait for all."""
+    futures = []
+    for chunk in chunks[1:]:
+        try:
+            futures.append(pool.submit(func, *chunk, *scalars))
+        except RuntimeError:  # interpreter shutting down: no new pool work
+            futures.append(None)
+    error = None
+    try:
+        func(*chunks[0], *scalars)
+    except BaseException as exc:  # finish the others before raising
+        error = exc
+    for future, chunk in zip(futures, chunks[1:], strict=True):
+        try:
+            if future is None or future.cancel():
+                func(*chunk, *scalars)  # still queued behind others: run it here
+            else:
+                future.result()
+        except BaseException as exc:
+            error = error or exc
+    if error is not None:
+        raise error
 
 
 def ckernel_enabled() -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import average_precision_score, log_loss, roc_auc_score
 
+from . import _kernels
 from ._link import as_float64
 
 __all__ = [
@@ -61,14 +62,19 @@ class FocalObjective:
         Applied after the Hessian policy.
     hessian : {"surrogate", "clipped"}
         The Hessian policy, see :data:`focalboost.losses.HESSIAN_POLICIES`.
+    n_threads : int or None, default=None
+        Cap on the compiled kernel's threads (the estimator's ``n_jobs``);
+        None or a value below 1: the process budget, see
+        :mod:`focalboost._kernels`.
     """
 
     #: Mantissa bits cleared before weighting (see :func:`round_mantissa`);
     #: 0 keeps float64.
     exact_weight_bits = 0
 
-    def __init__(self, loss, y_true, sample_weight, hessian):
+    def __init__(self, loss, y_true, sample_weight, hessian, n_threads=None):
         self.loss = loss
+        self.n_threads = n_threads
         # kept as given (encoded labels are integers): the losses convert each
         # block, so the objective holds no full-size float64 copy of the labels
         self.y_true = np.asarray(y_true)
@@ -87,13 +93,14 @@ class FocalObjective:
         dtype = np.float32 if self.exact_weight_bits else np.float64
         n = z.shape[0]
         rows = max(1, self.block_rows // (z.shape[1] if z.ndim == 2 else 1))
-        if n <= rows:
-            return self._block(z, slice(None))
-        grad = np.empty(z.shape, dtype=dtype)
-        hess = np.empty(z.shape, dtype=dtype)
-        for start in range(0, n, rows):
-            block = slice(start, start + rows)
-            grad[block], hess[block] = self._block(z[block], block)
+        with _kernels.thread_limit(self.n_threads):
+            if n <= rows:
+                return self._block(z, slice(None))
+            grad = np.empty(z.shape, dtype=dtype)
+            hess = np.empty(z.shape, dtype=dtype)
+            for start in range(0, n, rows):
+                block = slice(start, start + rows)
+                grad[block], hess[block] = self._block(z[block], block)
         return grad, hess
 
     def _block(self, z, block):

@@ -241,10 +241,11 @@ class _DMatrixObjective:
         Columns of a multi-label indicator (0 for binary and multiclass).
     """
 
-    def __init__(self, loss, hessian, n_labels=0):
+    def __init__(self, loss, hessian, n_labels=0, n_threads=None):
         self.loss = loss
         self.hessian = hessian
         self.n_labels = n_labels
+        self.n_threads = n_threads
         self._dtrain = None
         self._objective = None
 
@@ -260,7 +261,9 @@ class _DMatrixObjective:
                 y = y.reshape(-1, self.n_labels)
             w = dtrain.get_weight()
             w = w if w.size else None
-            self._objective = XGBoostObjective(self.loss, y, w, self.hessian)
+            # xgboost.dask trains with nthread set to the worker's threads
+            threads = self.n_threads or xgb.get_config().get("nthread") or None
+            self._objective = XGBoostObjective(self.loss, y, w, self.hessian, threads)
             self._dtrain = dtrain
         return self._objective(predt, dtrain)
 
@@ -372,10 +375,11 @@ class _LGBMDaskObjective:
         Number of labels of a multi-label target (0 otherwise).
     """
 
-    def __init__(self, loss, hessian, n_labels=0):
+    def __init__(self, loss, hessian, n_labels=0, n_threads=None):
         self.loss = loss
         self.hessian = hessian
         self.n_labels = n_labels
+        self.n_threads = n_threads
         self._source = self._objective = None
 
     def __getstate__(self):
@@ -393,7 +397,9 @@ class _LGBMDaskObjective:
             if self.n_labels:
                 bits = y.astype(np.int64)[:, None] >> np.arange(self.n_labels)
                 y = (bits & 1).astype(np.float64)
-            self._objective = LightGBMObjective(self.loss, y, weight, self.hessian)
+            self._objective = LightGBMObjective(
+                self.loss, y, weight, self.hessian, self.n_threads
+            )
             self._source = (y_true, weight)
         return self._objective.gradient_hessian(y_pred)
 
@@ -1041,7 +1047,7 @@ default=None
             dtrain,
             num_boost_round=self.n_estimators,
             evals=watch or None,
-            obj=_DMatrixObjective(loss, self.hessian, n_labels),
+            obj=_DMatrixObjective(loss, self.hessian, n_labels, self._kernel_threads()),
             custom_metric=recorder,
             verbose_eval=False,
             callbacks=[recorder] if recorder is not None else None,
@@ -1294,7 +1300,9 @@ default=None
             params["num_class"] = self.n_outputs_
         model = lgb.DaskLGBMRegressor(
             client=client,
-            objective=_LGBMDaskObjective(loss, self.hessian, n_labels),
+            objective=_LGBMDaskObjective(
+                loss, self.hessian, n_labels, self._kernel_threads()
+            ),
             n_estimators=self.n_estimators,
             **wrapper_args,
             **params,

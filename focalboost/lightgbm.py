@@ -335,7 +335,8 @@ class FocalLGBMClassifier(FocalClassifierMixin):
                 metric.greater_is_better,
             )
             callbacks.append(_LightGBMEarlyStopping(stopper))
-        params = dict(params, objective=LightGBMObjective(loss, y, w, self.hessian))
+        objective = LightGBMObjective(loss, y, w, self.hessian, self._kernel_threads())
+        params = dict(params, objective=objective)
         booster = lgb.train(
             params,
             train,

@@ -318,7 +318,7 @@ class FocalXGBClassifier(FocalClassifierMixin):
             dtrain,
             num_boost_round=self.n_estimators,
             evals=watch,
-            obj=XGBoostObjective(loss, y, w, self.hessian),
+            obj=XGBoostObjective(loss, y, w, self.hessian, self._kernel_threads()),
             custom_metric=recorder if watch else None,
             verbose_eval=False,
             callbacks=callbacks or None,

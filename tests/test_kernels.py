@@ -264,3 +264,136 @@ def test_softmax_chunked_threads_are_bitwise_identical(monkeypatch, rng):
     g2, h2 = _kernels.softmax_grad_hess(*args)
     np.testing.assert_array_equal(g1, g2)
     np.testing.assert_array_equal(h1, h2)
+
+
+# ------------------------------------------------------------------- threads
+def test_default_thread_count_follows_omp_num_threads(monkeypatch):
+    """Launchers of worker processes cap threads with OMP_NUM_THREADS."""
+    monkeypatch.delenv("FOCALBOOST_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    default = _kernels.num_threads()
+    assert 1 <= default <= _kernels.MAX_DEFAULT_THREADS
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert _kernels.num_threads() == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "1,4")  # nested lists: the outer level
+    assert _kernels.num_threads() == 1
+    for ignored in ("", "0", "many"):
+        monkeypatch.setenv("OMP_NUM_THREADS", ignored)
+        assert _kernels.num_threads() == default
+    monkeypatch.setenv("FOCALBOOST_NUM_THREADS", "12")  # explicit beats both caps
+    assert _kernels.num_threads() == 12
+
+
+def test_default_thread_count_follows_a_cgroup_quota(monkeypatch):
+    monkeypatch.delenv("FOCALBOOST_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(_kernels, "_cgroup_cpus", lambda: 1)
+    assert _kernels.num_threads() == 1
+
+
+def test_cgroup_quota_is_read_from_cpu_max(monkeypatch, tmp_path):
+    real_open = open
+
+    def fake_open(path, *args, **kwargs):
+        files = {
+            "/sys/fs/cgroup/cpu.max": "150000 100000\n",
+        }
+        if path in files:
+            target = tmp_path / "cpu.max"
+            target.write_text(files[path])
+            return real_open(target, *args, **kwargs)
+        raise FileNotFoundError(path)
+
+    monkeypatch.setattr("builtins.open", fake_open)
+    _kernels._cgroup_cpus.cache_clear()
+    try:
+        assert _kernels._cgroup_cpus() == 2  # 1.5 CPUs of quota: round up
+    finally:
+        monkeypatch.undo()
+        _kernels._cgroup_cpus.cache_clear()
+
+
+def _chunks_used(monkeypatch, n):
+    """Number of chunks one binary kernel call of ``n`` samples is cut into."""
+    sizes = []
+    real = _kernels._ckernels.binary_grad_hess
+
+    def spy(z, *rest):
+        sizes.append(len(z))
+        return real(z, *rest)
+
+    monkeypatch.setattr(_kernels._ckernels, "binary_grad_hess", spy)
+    z = np.zeros(n)
+    _kernels.binary_grad_hess(z, z, 0.5, 0.5, 2.0, "surrogate", HESSIAN_FLOOR)
+    monkeypatch.setattr(_kernels._ckernels, "binary_grad_hess", real)
+    assert sum(sizes) == n
+    return len(sizes)
+
+
+def test_thread_limit_sets_the_threads_of_a_call(monkeypatch):
+    n = 8 * _kernels.MIN_CHUNK
+    monkeypatch.setenv("FOCALBOOST_NUM_THREADS", "8")
+    assert _chunks_used(monkeypatch, n) == 8
+    with _kernels.thread_limit(2):
+        assert _chunks_used(monkeypatch, n) == 2
+        with _kernels.thread_limit(None):  # None: back to the default
+            assert _chunks_used(monkeypatch, n) == 8
+    with _kernels.thread_limit(-1):  # the backends' "all threads"
+        assert _chunks_used(monkeypatch, n) == 8
+    assert _chunks_used(monkeypatch, _kernels.MIN_CHUNK) == 1  # too small to cut
+
+
+def test_concurrent_calls_share_the_threads(monkeypatch):
+    """With other kernel calls running, a call takes its share of the threads."""
+    n = 8 * _kernels.MIN_CHUNK
+    monkeypatch.setenv("FOCALBOOST_NUM_THREADS", "8")
+    monkeypatch.setattr(_kernels, "_active", 3)  # three calls running elsewhere
+    assert _chunks_used(monkeypatch, n) == 2  # 8 // (3 + 1)
+    monkeypatch.setattr(_kernels, "_active", 20)
+    assert _chunks_used(monkeypatch, n) == 1
+
+
+def test_chunks_run_in_the_caller_when_the_pool_takes_no_work():
+    """A pool that refuses work (interpreter shutdown) costs only the speed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=2)
+    pool.shutdown()
+    out = np.zeros(6)
+
+    def fill(chunk, value):
+        chunk[:] = value
+
+    _kernels._run_on_pool(fill, [[out[:2]], [out[2:4]], [out[4:]]], (7.0,), pool)
+    np.testing.assert_array_equal(out, 7.0)
+
+
+def test_an_error_in_one_chunk_is_raised_after_all_chunks_finish(monkeypatch):
+    monkeypatch.setenv("FOCALBOOST_NUM_THREADS", "4")
+    n = 4 * _kernels.MIN_CHUNK
+    t = np.zeros(n, dtype=np.int64)
+    t[-1] = 5  # a bad label in the last chunk
+    z = np.zeros((n, 3))
+    with pytest.raises(ValueError, match="outside"):
+        _kernels.softmax_grad_hess(t, z, np.ones(3), 2.0, "exact", HESSIAN_FLOOR)
+    assert _kernels._active == 0
+
+
+@pytest.mark.filterwarnings("ignore:.*multi-threaded.*fork:DeprecationWarning")
+def test_kernel_works_in_a_forked_child(monkeypatch):
+    """The pool's threads do not survive a fork: the child builds its own."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork start method on this platform")
+    monkeypatch.setenv("FOCALBOOST_NUM_THREADS", "4")
+    n = 4 * _kernels.MIN_CHUNK
+    z = np.linspace(-20, 20, n)
+    y = (z > 1).astype(float)
+    args = (y, z, 0.5, 0.5, 2.0, "surrogate", HESSIAN_FLOOR)
+    expected = _kernels.binary_grad_hess(*args)  # the parent's pool exists now
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        got = pool.apply(_kernels.binary_grad_hess, args)
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])

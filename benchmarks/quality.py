@@ -90,7 +90,7 @@ from benchmarks.datasets import (  # noqa: E402
     load_dataset,
     require_data_dir,
 )
-from focalboost import FocalXGBClassifier  # noqa: E402
+from focalboost import FocalXGBClassifier, NoSplitWarning  # noqa: E402
 from focalboost._compare import f1_optimal_threshold  # noqa: E402
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -171,15 +171,34 @@ def _key(alpha, gamma, weighted=False) -> str:
     return f"alpha={a},gamma={gamma:g}" + (",balanced_weights" if weighted else "")
 
 
+#: Fits and NoSplitWarning counts per (alpha, gamma, weights) configuration.
+NO_SPLIT: dict[str, Counter] = {}
+
+
 def _fit(X, y, alpha, gamma, weighted, trees, seed):
-    """Fit one model; return it and its fit time in seconds."""
+    """Fit one model; return it and its fit time in seconds.
+
+    ``trees`` may hold ``booster_params`` (e.g. a native ``min_child_weight``,
+    which the estimator then passes unscaled). Fits that warn
+    :class:`~focalboost.NoSplitWarning` are counted in :data:`NO_SPLIT`.
+    """
     clf = FocalXGBClassifier(
         alpha=alpha, gamma=gamma, n_jobs=1, random_state=seed, **trees
     )
     w = compute_sample_weight("balanced", y) if weighted else None
     t0 = time.perf_counter()
-    clf.fit(X, y, sample_weight=w)
-    return clf, time.perf_counter() - t0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", NoSplitWarning)
+        clf.fit(X, y, sample_weight=w)
+    elapsed = time.perf_counter() - t0
+    tally = NO_SPLIT.setdefault(_key(alpha, gamma, weighted), Counter())
+    tally["fits"] += 1
+    for w in caught:
+        if issubclass(w.category, NoSplitWarning):
+            tally["no_split"] += 1
+        else:  # pass every other warning on to the run's record
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return clf, elapsed
 
 
 def _probas(clf, X) -> tuple[np.ndarray, np.ndarray]:
@@ -470,7 +489,9 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
         + ", ".join(f"{k} {v}" for k, v in result["versions"].items())
         + ".  ",
         f"Trees (all arms): {cfg['trees']}, other parameters at the "
-        "FocalXGBClassifier defaults (min_child_weight=0.01, reg_lambda=1).  ",
+        "FocalXGBClassifier defaults (min_child_weight=1 in log-loss Hessian "
+        "units, i.e. XGBoost's min_child_weight = hessian_scale_, unless "
+        "booster_params sets it natively; reg_lambda=1).  ",
         f"Outer CV: stratified {cfg['n_splits']}-fold, shuffled, seed {cfg['seed']}."
         " Tuning and thresholds use out-of-fold predictions of the training part "
         f"only (inner stratified 3-fold CV; one 25% hold-out when the training "
@@ -486,6 +507,14 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
         "Probabilities: `posterior` = predict_proba default (focal margin mapped "
         "back to a posterior estimate), `raw` = probability='focal' (sigmoid of "
         "the margin). For `log` and `weighted_log` the two coincide.",
+        "",
+        "NoSplitWarning (fits whose trees never split, of all fits, per "
+        "configuration, tuning fits included): "
+        + ", ".join(
+            f"{k} {v.get('no_split', 0)}/{v['fits']}"
+            for k, v in sorted(result.get("no_split", {}).items())
+        )
+        + ".",
         "",
         "## Win / tie / loss (per data set, corrected paired t-test)",
         "",
@@ -778,6 +807,19 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
         help="skip the credit-card reproduction",
     )
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--native-min-child-weight",
+        type=float,
+        default=None,
+        help="pass this min_child_weight to XGBoost unscaled (booster_params) "
+        "in every arm; 0.01 reproduces the defaults before min_child_weight "
+        "was expressed in log-loss Hessian units",
+    )
+    p.add_argument(
+        "--tag",
+        default="",
+        help="suffix of the output file names (quality_TAG.*)",
+    )
     return p.parse_args(argv)
 
 
@@ -809,11 +851,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    trees = QUICK_TREES if args.quick else TREES
+    trees = dict(QUICK_TREES if args.quick else TREES)
+    if args.native_min_child_weight is not None:
+        trees["booster_params"] = {"min_child_weight": args.native_min_child_weight}
     n_splits = 3 if args.quick else 5
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = "quality_quick" if args.quick else "quality"
+    stem += f"_{args.tag}" if args.tag else ""
     cfg = dict(
         command=" ".join(["python -m benchmarks.quality", *argv]),
         datasets=names,
@@ -858,6 +903,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         versions=versions(),
         warnings=[f"{m} (x{n})" for m, n in warned.items()],
+        no_split={k: dict(v) for k, v in NO_SPLIT.items()},
         summary=summarise(results),
         datasets=results,
     )

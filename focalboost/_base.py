@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from . import _persist
 from ._input import check_X
 from ._link import expit
-from ._objective import resolve_eval_metric
+from ._objective import hessian_scale, resolve_eval_metric
 from .losses import (
     HESSIAN_POLICIES,
     BinaryFocalLoss,
@@ -129,23 +129,28 @@ class NoSplitWarning(UserWarning):
     """A fit with boosting rounds made no split: the model is its intercept.
 
     Expected on tiny data (LightGBM's ``min_child_samples=20`` forbids any
-    split below 40 rows). Otherwise it usually means that a large ``gamma``
-    made the focal Hessians, about ``(1 - p)**gamma`` times the log loss's,
-    smaller than the absolute ``min_child_weight`` everywhere: lower it.
+    split below 40 rows; XGBoost's ``min_child_weight=1`` any split of a set
+    whose log-loss Hessians sum to less than 2). Otherwise it usually means
+    that a large ``gamma`` made the Hessians of the samples the model already
+    fits, about ``(1 - p)**gamma`` times the log loss's, too small for
+    ``min_child_weight`` in every candidate child. The message names the
+    constraint that applied, with its numbers.
 
     Examples
     --------
     >>> import warnings
     >>> import numpy as np
     >>> from focalboost import FocalXGBClassifier, NoSplitWarning
-    >>> X = np.random.default_rng(0).normal(size=(500, 3))
+    >>> X = np.random.default_rng(0).normal(size=(12, 3))
     >>> y = (X[:, 0] > 1).astype(int)
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
-    ...     clf = FocalXGBClassifier(gamma=20, n_estimators=5).fit(X, y)
+    ...     clf = FocalXGBClassifier(n_estimators=5).fit(X, y)
     >>> [w.category.__name__ for w in caught]
     ['NoSplitWarning']
-    >>> clf = FocalXGBClassifier(gamma=20, n_estimators=5, min_child_weight=0).fit(X, y)
+    >>> print(str(caught[0].message).split(". ")[1][:50])
+    The training Hessians sum to 1.15 at the intercept
+    >>> clf = FocalXGBClassifier(n_estimators=5, min_child_weight=0.1).fit(X, y)
     """
 
 
@@ -406,6 +411,7 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
                 "`gamma` are estimator parameters (use reg_alpha / min_split_loss "
                 "for the backend's regularisers)."
             )
+        self._check_importance_type()
 
     def _seed(self):
         if self.random_state is None:
@@ -489,8 +495,9 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
             y_enc = self._encode_y(y, name="y")
         evals = self._prepare_eval_sets(eval_set, eval_sample_weight)
         loss, metric = self._fit_loss(y_enc, w, evals)
+        native = self._scale_min_child_weight(native)
         self._fit_backend(X, y_enc, w, evals, loss, metric, native)
-        self._warn_if_no_split()
+        self._warn_if_no_split(y_enc, w, native)
         return self
 
     def _set_target(self, y_type: str, y, classes) -> None:
@@ -507,7 +514,8 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
             )
         if y_type == "multilabel-indicator":
             self.classes_ = np.arange(y.shape[1])
-            self._y_dtype = y.dtype
+            # a string, not a numpy.dtype: skops and other secure loaders trust it
+            self._y_dtype = np.dtype(y.dtype).str
         else:
             found = np.asarray(classes())
             if found.shape[0] < 2:
@@ -537,27 +545,91 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         self.loss_ = loss
         self.alpha_ = loss.alpha
         self.intercept_ = loss.fit_intercept_only(y_enc, w)
+        self.hessian_scale_ = hessian_scale(
+            loss, y_enc, w, self.intercept_, self.hessian
+        )[0]
         return loss, resolve_eval_metric(self.eval_metric, loss)
 
-    def _warn_if_no_split(self) -> None:
+    #: Native names of ``min_child_weight`` (the first) and its aliases that
+    #: ``booster_params`` may set; set by each backend.
+    _min_child_weight_keys: tuple[str, ...] = ("min_child_weight",)
+    #: Native names of a minimum row count per leaf (LightGBM), else empty.
+    _min_child_rows_keys: tuple[str, ...] = ()
+    #: Least native value the scaling gives (a backend whose split search
+    #: fails on Hessian sums near zero sets it above that).
+    _min_child_weight_floor: float = 0.0
+
+    def _scale_min_child_weight(self, params: dict) -> dict:
+        """Native ``min_child_weight``: the parameter times ``hessian_scale_``.
+
+        ``min_child_weight`` is in log-loss Hessian units, so the fit gives
+        the backend ``min_child_weight * hessian_scale_`` (the same value at
+        ``gamma=0, alpha=None``). A value set in ``booster_params`` (under
+        any of the backend's names for it) is the native value itself and
+        is passed unchanged.
+        """
+        key, *aliases = self._min_child_weight_keys
+        given = set(self.booster_params or {})
+        if given & set(aliases) and key not in given:
+            return {k: v for k, v in params.items() if k != key}
+        if key in given:
+            return params
+        native = max(params[key] * self.hessian_scale_, self._min_child_weight_floor)
+        return dict(params, **{key: native})
+
+    def _warn_if_no_split(self, y_enc, w, params: dict) -> None:
         """Warn when boosting rounds were asked for but no tree ever split.
 
-        The model is then the focal-optimal constant. On tiny data that is
-        expected, but with a large ``gamma`` it usually means the focal
-        Hessians (about ``(1 - p)**gamma`` smaller than the log loss's) fell
-        below the absolute ``min_child_weight`` everywhere. The backends report
-        this only in their logs, which focalboost silences.
+        The model is then the focal-optimal constant. The backends report
+        this only in their logs, which focalboost silences. The message
+        names the constraint that made splits impossible, with its numbers.
         """
         if self.best_iteration_ < 0 or self._n_splits() > 0:
             return
         warnings.warn(
             f"{type(self).__name__} made no split in {self.best_iteration_ + 1} "
-            "boosting round(s): the model predicts the constant intercept. With "
-            f"gamma={self.gamma!r} the focal Hessians are small; lower "
-            f"min_child_weight (now {self.min_child_weight!r}) or gamma if the "
-            "data should allow splits.",
+            "boosting round(s): the model predicts the constant intercept. "
+            + self._no_split_reason(y_enc, w, params),
             NoSplitWarning,
             stacklevel=3,
+        )
+
+    def _no_split_reason(self, y_enc, w, params: dict) -> str:
+        n_rows = y_enc.shape[0]
+        rows = next((params[k] for k in self._min_child_rows_keys if k in params), 0)
+        if n_rows < 2 * rows:
+            return (
+                f"The {n_rows} training rows cannot fill two leaves of "
+                f"min_child_samples={rows} rows each: lower min_child_samples."
+            )
+        native = next(
+            (params[k] for k in self._min_child_weight_keys if k in params), 0.0
+        )
+        total = hessian_scale(self.loss_, y_enc, w, self.intercept_, self.hessian)[1]
+        scale = self.hessian_scale_
+        focal = (
+            f"gamma={self.gamma!r} and alpha={self.alpha!r} make the focal "
+            f"Hessians {scale:.3g} x the log loss's at the intercept"
+        )
+        units = (
+            f"min_child_weight={self.min_child_weight!r} in log-loss units, "
+            f"{native:.3g} in the backend's ({focal})"
+        )
+        if total < 2 * native:
+            return (
+                f"The training Hessians sum to {total:.3g} at the intercept, less "
+                f"than the two children of a split need (2 x {units}): the data "
+                "set is too small for that min_child_weight; lower it."
+            )
+        shrink = (
+            " and shrink as (1 - p)**gamma on the samples the model already fits"
+            if self.gamma > 0
+            else ""
+        )
+        return (
+            f"No candidate split had both children above {units}{shrink}, or "
+            "gained more than min_split_loss and the L1/L2 penalties allow: lower "
+            "min_child_weight (or gamma) if the data should allow splits."
         )
 
     def _prepare_eval_sets(self, eval_set, eval_sample_weight):
@@ -603,6 +675,48 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
                 )
             out.append(_EvalData(Xe, ye, we))
         return out
+
+    # ------------------------------------------------------ fitted model view
+    @property
+    def n_classes_(self) -> int:
+        """Number of classes (binary, multiclass) or of labels (multi-label).
+
+        ``len(classes_)``, as in scikit-learn and the backends' classifiers.
+        """
+        return len(self.classes_)
+
+    #: Accepted ``importance_type`` values; set by each backend.
+    _importance_types: tuple[str, ...] = ()
+
+    def _check_importance_type(self) -> str:
+        """Return the resolved ``importance_type``, or raise naming it."""
+        value = self.importance_type
+        if value is None and None in self._importance_types:
+            return self._default_importance_type()
+        if not isinstance(value, str) or value not in self._importance_types:
+            choices = [c for c in self._importance_types if c is not None]
+            raise ValueError(
+                f"importance_type must be one of {choices}"
+                + (" or None" if None in self._importance_types else "")
+                + f"; got {value!r}."
+            )
+        return value
+
+    @property
+    def feature_importances_(self) -> np.ndarray:
+        """Feature importances of ``booster_`` by ``importance_type``.
+
+        The values the backend's own classifier reports for the same booster
+        (see ``importance_type``), over the rounds ``predict`` uses. Used by
+        :class:`~sklearn.feature_selection.SelectFromModel` and
+        :class:`~sklearn.feature_selection.RFE`.
+
+        Returns
+        -------
+        ndarray of shape (``n_features_in_``,)
+        """
+        check_is_fitted(self)
+        return self._feature_importances(self._check_importance_type())
 
     # ------------------------------------------------------------- persistence
     def save_model(self, fname: str | os.PathLike) -> None:

@@ -9,6 +9,7 @@ callables pickle (which the Dask backends need).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ __all__ = [
     "MetricRecorder",
     "XGBoostMetric",
     "XGBoostObjective",
+    "hessian_scale",
     "resolve_eval_metric",
 ]
 
@@ -47,6 +49,76 @@ def round_mantissa(values: np.ndarray, bits: int) -> np.ndarray:
     as_int += np.uint32(1 << (bits - 1))  # round half up in magnitude
     as_int &= np.uint32((0xFFFFFFFF << bits) & 0xFFFFFFFF)
     return out
+
+
+def _class_rows(y_true, sample_weight, intercept):
+    """One row per class (per label value) and the weighted total of each.
+
+    At a constant margin a sample's Hessian depends on its class only, so
+    sums over the training set are sums over these rows times the totals.
+    Returns ``(rows, totals, margins)`` with ``totals`` broadcastable to the
+    Hessian of ``rows`` at ``margins``.
+    """
+    y = np.asarray(y_true, dtype=np.float64)
+    w = np.ones(y.shape[0]) if sample_weight is None else as_float64(sample_weight)
+    c = np.asarray(intercept, dtype=np.float64)
+    if y.ndim == 2:  # multi-label: label value 0 / 1 of every label
+        ones = w @ y
+        rows = np.array([np.zeros(y.shape[1]), np.ones(y.shape[1])])
+        return rows, np.array([w.sum() - ones, ones]), np.broadcast_to(c, rows.shape)
+    if c.ndim == 1:  # multiclass: class indices
+        k = c.shape[0]
+        totals = np.bincount(y.astype(np.intp), weights=w, minlength=k)
+        return np.arange(k), totals[:, None], np.broadcast_to(c, (k, k))
+    ones = float(w @ y)
+    return np.array([0.0, 1.0]), np.array([w.sum() - ones, ones]), np.full(2, c)
+
+
+def hessian_scale(loss, y_true, sample_weight, intercept, hessian):
+    """Focal Hessians at the start of training relative to the log loss's.
+
+    The ratio of the training set's total focal Hessian (Hessian policy
+    applied) at the focal-optimal intercept to its total log-loss Hessian
+    ``p (1 - p)`` at the log-loss-optimal intercept. The estimators express
+    ``min_child_weight`` in log-loss Hessian units and multiply it by this
+    ratio, so a focal fit gets splits at the focal Hessians' scale and
+    ``gamma=0, alpha=None`` (ratio 1) is the backend's own default model.
+
+    Parameters
+    ----------
+    loss : BinaryFocalLoss, SoftmaxFocalLoss or MultiLabelFocalLoss
+        The training loss (``alpha`` resolved).
+    y_true : ndarray
+        Encoded targets (0/1, class indices or the indicator matrix).
+    sample_weight : ndarray or None
+        Training weights.
+    intercept : float or ndarray
+        The focal-optimal constant margin(s) of ``loss``.
+    hessian : {"surrogate", "clipped"}
+        The Hessian policy.
+
+    Returns
+    -------
+    scale : float
+        The ratio (1.0 when the log-loss total is not positive).
+    total : float
+        The total focal Hessian at the intercept.
+    """
+    log_loss = type(loss)(None, 0.0)
+    rows, totals, margins = _class_rows(y_true, sample_weight, intercept)
+    if np.ndim(intercept) == 1 and np.ndim(y_true) == 1:
+        c0 = log_loss.fit_intercept_only(
+            y_true, sample_weight, n_classes=np.shape(intercept)[0]
+        )
+    else:
+        c0 = log_loss.fit_intercept_only(y_true, sample_weight)
+    _, h = loss.gradient_hessian(rows, margins, hessian=hessian)
+    _, h0 = log_loss.gradient_hessian(rows, np.broadcast_to(c0, margins.shape))
+    total = float(np.sum(h * totals))
+    total0 = float(np.sum(h0 * totals))
+    if not (total0 > 0 and math.isfinite(total0) and math.isfinite(total)):
+        return 1.0, total
+    return total / total0, total
 
 
 class FocalObjective:

@@ -106,6 +106,7 @@ def metadata(estimator) -> str:
         "n_outputs": int(estimator.n_outputs_),
         "intercept": _jsonable(np.asarray(estimator.intercept_, dtype=np.float64)),
         "best_iteration": int(estimator.best_iteration_),
+        "hessian_scale": float(estimator.hessian_scale_),
         "n_features_in": int(estimator.n_features_in_),
         "feature_names_in": (
             _jsonable(estimator.feature_names_in_)
@@ -163,6 +164,8 @@ def restore(estimator, text: str | None, source: str) -> None:
     intercept = np.asarray(doc["intercept"], dtype=np.float64)
     estimator.intercept_ = float(intercept) if intercept.ndim == 0 else intercept
     estimator.best_iteration_ = doc["best_iteration"]
+    # files written before hessian_scale_ existed trained with no scaling
+    estimator.hessian_scale_ = float(doc.get("hessian_scale", 1.0))
     estimator.n_features_in_ = doc["n_features_in"]
     if doc["feature_names_in"] is not None:
         estimator.feature_names_in_ = _array(doc["feature_names_in"], "O")
@@ -170,7 +173,7 @@ def restore(estimator, text: str | None, source: str) -> None:
         del estimator.feature_names_in_
     estimator.categories_ = doc["categories"]
     if doc["y_dtype"] is not None:
-        estimator._y_dtype = np.dtype(doc["y_dtype"])
+        estimator._y_dtype = np.dtype(doc["y_dtype"]).str
     # non-finite metric values (a NaN AUC on a one-class eval set) are strings
     estimator.evals_result_ = {
         name: {metric: [float(v) for v in values] for metric, values in h.items()}

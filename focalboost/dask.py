@@ -434,6 +434,7 @@ class _DaskFocalMixin:
                 "it cannot be reduced across Dask workers; use one of "
                 f"{_MEAN_METRICS} (or evaluate the predictions after fitting)."
             )
+        native = self._scale_min_child_weight(native)
         self._fit_dask(client, X, y_enc, w, evals, loss, metric, native)
         return self
 
@@ -940,7 +941,7 @@ alpha_, intercept_, booster_, best_iteration_, evals_result_
         n_estimators: int = 100,
         learning_rate: float = 0.3,
         max_depth: int = 6,
-        min_child_weight: float = 0.01,
+        min_child_weight: float = 1.0,
         subsample: float = 1.0,
         colsample_bytree: float = 1.0,
         reg_lambda: float = 1.0,
@@ -953,6 +954,7 @@ alpha_, intercept_, booster_, best_iteration_, evals_result_
         device: str | None = None,
         early_stopping_rounds: int | None = None,
         eval_metric: str | Any | None = None,
+        importance_type: str | None = None,
         multi_strategy: Literal[
             "one_output_per_tree", "multi_output_tree"
         ] = "one_output_per_tree",
@@ -980,6 +982,7 @@ alpha_, intercept_, booster_, best_iteration_, evals_result_
             device=device,
             early_stopping_rounds=early_stopping_rounds,
             eval_metric=eval_metric,
+            importance_type=importance_type,
             multi_strategy=multi_strategy,
             booster_params=booster_params,
         )
@@ -1057,11 +1060,13 @@ default=None
         if booster.attr("focalboost_eval") is not None:
             record = json.loads(booster.attr("focalboost_eval"))
             booster.set_attr(focalboost_eval=None)
-        self.booster_ = booster
         if self.early_stopping_rounds is not None:
             self.best_iteration_ = int(record["best"])
+            last = [name for _, name in watch][-1]
+            booster = self._trimmed(booster, record["history"][last])
         else:
             self.best_iteration_ = self.n_estimators - 1
+        self.booster_ = booster
         self.evals_result_ = {
             name: {metric.name: list(values)}
             for name, values in record["history"].items()
@@ -1184,6 +1189,7 @@ alpha_, intercept_, booster_, best_iteration_, evals_result_
         device_type: str = "cpu",
         early_stopping_rounds: int | None = None,
         eval_metric: str | Any | None = None,
+        importance_type: Literal["split", "gain"] = "split",
         booster_params: dict[str, Any] | None = None,
         client: Any = None,
     ):
@@ -1209,6 +1215,7 @@ alpha_, intercept_, booster_, best_iteration_, evals_result_
             device_type=device_type,
             early_stopping_rounds=early_stopping_rounds,
             eval_metric=eval_metric,
+            importance_type=importance_type,
             booster_params=booster_params,
         )
         self.client = client
@@ -1321,6 +1328,7 @@ default=None
         self.best_iteration_ = booster.current_iteration() - 1
         self._store_intercept(booster)
         self.evals_result_ = {}
+        self._set_booster_best_score()
 
     def _intercept_only_booster(self, X, label, params):
         # no round to train: the single-machine estimator keeps a booster

@@ -7,6 +7,7 @@ from typing import Any, Literal
 import lightgbm as lgb
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils.validation import check_is_fitted
 
 from . import _persist
 from ._base import FocalClassifierMixin, check_int, check_real
@@ -90,8 +91,15 @@ class FocalLGBMClassifier(FocalClassifierMixin):
     max_depth : int, default=-1
         Maximum depth (-1: no limit).
     min_child_weight : float, default=1e-3
-        ``min_sum_hessian_in_leaf``; LightGBM's default is already on the
-        focal scale because ``min_child_samples`` is the main constraint.
+        Minimum sum of Hessians in a leaf, in log-loss Hessian units
+        (LightGBM's own default): the fit passes LightGBM
+        ``min_sum_hessian_in_leaf = min_child_weight * hessian_scale_``, the
+        ratio of the focal to the log-loss Hessians at the start of training
+        (so ``gamma=0, alpha=None`` is ``lightgbm.LGBMClassifier()``'s
+        model), and at least 1e-10 (below which LightGBM's split search
+        fails). ``min_child_samples`` is usually the binding constraint. A
+        value in ``booster_params`` (under any LightGBM alias) is passed
+        unscaled.
     min_child_samples : int, default=20
         ``min_data_in_leaf``.
     subsample : float in (0, 1], default=1.0
@@ -120,6 +128,10 @@ class FocalLGBMClassifier(FocalClassifierMixin):
     eval_metric : None, str or callable, default=None
         Metric recorded on ``eval_set``: None is the focal loss; see
         :func:`focalboost._objective.resolve_eval_metric`.
+    importance_type : {"split", "gain"}, default="split"
+        What :attr:`feature_importances_` reports, as in
+        :class:`lightgbm.LGBMClassifier`: split counts or total gains (not
+        normalised).
     booster_params : dict or None, default=None
         Any other native LightGBM parameter, passed to :func:`lightgbm.train`.
 
@@ -145,6 +157,10 @@ class FocalLGBMClassifier(FocalClassifierMixin):
         The resolved ``alpha`` (numbers when ``alpha="balanced"``).
     intercept_ : float or ndarray of shape (``n_outputs_``,)
         The focal-optimal constant margin(s) (added to the booster's raw score).
+    hessian_scale_ : float
+        Total focal Hessian at ``intercept_`` over the total log-loss Hessian
+        at the log-loss intercept (1 at ``gamma=0, alpha=None``); the native
+        ``min_child_weight`` is ``min_child_weight * hessian_scale_``.
     booster_ : lightgbm.Booster
         The fitted booster.
     best_iteration_ : int
@@ -160,6 +176,30 @@ class FocalLGBMClassifier(FocalClassifierMixin):
     NaN as a missing value. Persistence: pickle/joblib, or :meth:`save_model`
     / :meth:`load_model` in the native format, which predict bit-identically.
 
+    Explaining the model: ``booster_`` predicts the focal margin, intercept
+    included (folded into the first round's leaves), which is
+    :meth:`decision_function` with ``probability="focal"``; SHAP values of
+    ``booster_`` (``shap.TreeExplainer(clf.booster_)`` or
+    ``booster_.predict(..., pred_contrib=True)``) add up to that margin. With
+    the default ``probability="posterior"`` the decision function is a
+    monotone map of the margin (``loss_.posterior_raw_prediction``), so the
+    same SHAP values rank features and samples the same way but do not add
+    up to it.
+
+    Where this differs from :class:`lightgbm.LGBMClassifier`, on purpose:
+
+    - the objective, the intercept (``init_score`` during training) and the
+      probability link are focalboost's; ``predict_proba`` is the posterior
+      estimate (see ``probability``);
+    - ``min_child_weight`` is in log-loss Hessian units (see above);
+    - ``best_iteration_`` is the 0-based index of the last round used, also
+      without early stopping (LightGBM's is 1-based, and 0 without it);
+    - only the last ``eval_set`` entry drives early stopping (LightGBM
+      watches every one), and the eval sets are named ``validation_i``
+      (LightGBM: ``valid_i``);
+    - a multi-label indicator target trains one model with one output per
+      label (LGBMClassifier refuses such targets).
+
     Examples
     --------
     >>> from sklearn.datasets import make_classification
@@ -172,6 +212,24 @@ class FocalLGBMClassifier(FocalClassifierMixin):
     True
     """
 
+    _min_child_weight_keys = (
+        "min_sum_hessian_in_leaf",
+        "min_sum_hessian_per_leaf",
+        "min_sum_hessian",
+        "min_hessian",
+        "min_child_weight",
+    )
+    #: LightGBM's split search fails ("Check failed: left_count > 0") when
+    #: leaf Hessian sums near 1e-17 are allowed (gamma=40 with
+    #: min_sum_hessian_in_leaf=0); 1e-10 of curvature carries no signal.
+    _min_child_weight_floor = 1e-10
+    _min_child_rows_keys = (
+        "min_data_in_leaf",
+        "min_data_per_leaf",
+        "min_data",
+        "min_child_samples",
+        "min_samples_leaf",
+    )
     _reserved_params = frozenset(
         {
             "objective",
@@ -211,6 +269,7 @@ class FocalLGBMClassifier(FocalClassifierMixin):
         device_type: str = "cpu",
         early_stopping_rounds: int | None = None,
         eval_metric: str | Any | None = None,
+        importance_type: Literal["split", "gain"] = "split",
         booster_params: dict[str, Any] | None = None,
     ):
         self.alpha = alpha
@@ -234,6 +293,7 @@ class FocalLGBMClassifier(FocalClassifierMixin):
         self.device_type = device_type
         self.early_stopping_rounds = early_stopping_rounds
         self.eval_metric = eval_metric
+        self.importance_type = importance_type
         self.booster_params = booster_params
 
     def _backend_params(self) -> dict[str, Any]:
@@ -356,6 +416,15 @@ class FocalLGBMClassifier(FocalClassifierMixin):
             name: {metric.name: list(values)}
             for name, values in recorder.history.items()
         }
+        self._set_booster_best_score()
+
+    def _set_booster_best_score(self) -> None:
+        """``booster_.best_score`` as plain dicts (the values of ``best_score_``).
+
+        ``lightgbm.train`` leaves a ``defaultdict(OrderedDict)`` there, a type
+        that secure loaders such as ``skops.io`` do not trust.
+        """
+        self.booster_.best_score = self.best_score_
 
     def _store_intercept(self, booster):
         """Add the intercept to every leaf of the first round's trees.
@@ -414,6 +483,28 @@ class FocalLGBMClassifier(FocalClassifierMixin):
                 f"{fname!r} is not a LightGBM model file: {str(exc).splitlines()[0]}"
             ) from None
         return booster, meta
+
+    _importance_types = ("split", "gain")
+
+    def _feature_importances(self, importance_type: str) -> np.ndarray:
+        # the rule of lightgbm.LGBMClassifier.feature_importances_ (booster_
+        # holds only the rounds predict uses)
+        return self.booster_.feature_importance(importance_type=importance_type)
+
+    @property
+    def best_score_(self) -> dict[str, dict[str, float]]:
+        """Metric of every ``eval_set`` entry at ``best_iteration_``.
+
+        ``{"validation_0": {metric name: value}, ...}``, as
+        :attr:`lightgbm.LGBMClassifier.best_score_` (empty without an
+        ``eval_set``).
+        """
+        check_is_fitted(self)
+        best = self.best_iteration_
+        return {
+            name: {metric: float(values[best]) for metric, values in h.items()}
+            for name, h in self.evals_result_.items()
+        }
 
     def _n_splits(self) -> int:
         used = self.booster_.feature_importance(

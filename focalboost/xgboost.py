@@ -7,6 +7,7 @@ from typing import Any, Literal
 import numpy as np
 import scipy.sparse as sp
 import xgboost as xgb
+from sklearn.utils.validation import check_is_fitted
 
 from . import _persist
 from ._base import FocalClassifierMixin, check_int, check_real
@@ -70,11 +71,15 @@ class FocalXGBClassifier(FocalClassifierMixin):
         XGBoost's ``eta``.
     max_depth : int, default=6
         Maximum tree depth (0: no limit, with ``grow_policy="lossguide"``).
-    min_child_weight : float, default=0.01
-        Minimum sum of (weighted, focal) Hessians in a child. XGBoost's default
-        of 1 is calibrated for log-loss Hessians ``p(1-p)``; focal Hessians are
-        about ``(1-p_t)**gamma`` smaller, so 1 would forbid most splits. See
-        the user guide for the measurement behind this value.
+    min_child_weight : float, default=1.0
+        Minimum sum of Hessians in a child, in log-loss Hessian units
+        (``p(1-p)``, XGBoost's own default of 1): the fit passes XGBoost
+        ``min_child_weight * hessian_scale_``, the ratio of the focal to the
+        log-loss Hessians at the start of training, so ``gamma=0,
+        alpha=None`` is ``xgboost.XGBClassifier()``'s model and a focal loss
+        gets splits at the focal Hessians' scale. A ``min_child_weight`` in
+        ``booster_params`` is passed to XGBoost unscaled. See the user guide
+        for the measurement behind this rule.
     subsample : float in (0, 1], default=1.0
         Row subsampling per tree.
     colsample_bytree : float in (0, 1], default=1.0
@@ -101,6 +106,11 @@ class FocalXGBClassifier(FocalClassifierMixin):
     eval_metric : None, str or callable, default=None
         Metric recorded on ``eval_set`` (and used for early stopping): None is
         the focal loss; see :func:`focalboost._objective.resolve_eval_metric`.
+    importance_type : {"gain", "weight", "cover", "total_gain", "total_cover"} \
+            or None, default=None
+        What :attr:`feature_importances_` reports, as in
+        :class:`xgboost.XGBClassifier`: None is ``"gain"`` (``"weight"`` for
+        ``booster="gblinear"``); normalised to sum to 1.
     multi_strategy : {"one_output_per_tree", "multi_output_tree"}, \
             default="one_output_per_tree"
         For multiclass and multi-label targets: one tree per class/label and
@@ -130,6 +140,10 @@ class FocalXGBClassifier(FocalClassifierMixin):
         The resolved ``alpha`` (numbers when ``alpha="balanced"``).
     intercept_ : float or ndarray of shape (``n_outputs_``,)
         The focal-optimal constant margin(s) (the booster's ``base_score``).
+    hessian_scale_ : float
+        Total focal Hessian at ``intercept_`` over the total log-loss Hessian
+        at the log-loss intercept (1 at ``gamma=0, alpha=None``); the native
+        ``min_child_weight`` is ``min_child_weight * hessian_scale_``.
     booster_ : xgboost.Booster
         The fitted booster.
     best_iteration_ : int
@@ -145,6 +159,31 @@ class FocalXGBClassifier(FocalClassifierMixin):
     NaN as a missing value. Persistence: pickle/joblib, or :meth:`save_model`
     / :meth:`load_model` in the native format, which predict bit-identically.
 
+    Explaining the model: ``booster_`` predicts the focal margin, intercept
+    included, which is :meth:`decision_function` with ``probability="focal"``;
+    SHAP values of ``booster_`` (``shap.TreeExplainer(clf.booster_)`` or
+    ``booster_.predict(..., pred_contribs=True)``) add up to that margin. With
+    the default ``probability="posterior"`` the decision function is a
+    monotone map of the margin (``loss_.posterior_raw_prediction``), so the
+    same SHAP values rank features and samples the same way but do not add
+    up to it.
+
+    Where this differs from :class:`xgboost.XGBClassifier`, on purpose:
+
+    - the objective, ``base_score`` (the focal-optimal intercept) and the
+      probability link are focalboost's; ``predict_proba`` is the posterior
+      estimate (see ``probability``), never XGBoost's sigmoid of the margin;
+    - ``gamma`` is the focal parameter; XGBoost's ``gamma`` is
+      ``min_split_loss``;
+    - ``min_child_weight`` is in log-loss Hessian units (see above);
+    - after early stopping ``booster_`` keeps only rounds
+      ``0..best_iteration_`` (XGBClassifier keeps every round and slices at
+      predict time), so the booster alone, SHAP and :meth:`save_model`
+      describe the model ``predict`` uses;
+    - ``best_iteration_`` is always set (``best_iteration`` and
+      ``best_score`` only after early stopping, as in XGBClassifier); the
+      metric history records full float64 values.
+
     Examples
     --------
     >>> from sklearn.datasets import make_classification
@@ -157,6 +196,7 @@ class FocalXGBClassifier(FocalClassifierMixin):
     True
     """
 
+    _min_child_weight_keys = ("min_child_weight",)
     _reserved_params = frozenset(
         {
             "objective",
@@ -181,7 +221,7 @@ class FocalXGBClassifier(FocalClassifierMixin):
         n_estimators: int = 100,
         learning_rate: float = 0.3,
         max_depth: int = 6,
-        min_child_weight: float = 0.01,
+        min_child_weight: float = 1.0,
         subsample: float = 1.0,
         colsample_bytree: float = 1.0,
         reg_lambda: float = 1.0,
@@ -194,6 +234,7 @@ class FocalXGBClassifier(FocalClassifierMixin):
         device: str | None = None,
         early_stopping_rounds: int | None = None,
         eval_metric: str | Any | None = None,
+        importance_type: str | None = None,
         multi_strategy: Literal[
             "one_output_per_tree", "multi_output_tree"
         ] = "one_output_per_tree",
@@ -219,6 +260,7 @@ class FocalXGBClassifier(FocalClassifierMixin):
         self.device = device
         self.early_stopping_rounds = early_stopping_rounds
         self.eval_metric = eval_metric
+        self.importance_type = importance_type
         self.multi_strategy = multi_strategy
         self.booster_params = booster_params
 
@@ -323,15 +365,33 @@ class FocalXGBClassifier(FocalClassifierMixin):
             verbose_eval=False,
             callbacks=callbacks or None,
         )
-        self.booster_ = booster
         if self.early_stopping_rounds is not None:
             self.best_iteration_ = stopper.best_round
+            booster = self._trimmed(booster, recorder.history[watch[-1][1]])
         else:
             self.best_iteration_ = self.n_estimators - 1
+        self.booster_ = booster
         self.evals_result_ = {
             name: {metric.name: list(values)}
             for name, values in recorder.history.items()
         }
+
+    def _trimmed(self, booster: xgb.Booster, history: list[float]) -> xgb.Booster:
+        """Keep rounds ``0..best_iteration_`` only, with XGBoost's best attributes.
+
+        The booster then describes exactly the model ``predict`` uses (as
+        ``xgboost.callback.EarlyStopping(save_best=True)`` leaves it), for
+        its own ``predict``, SHAP values and ``save_model``.
+        """
+        n_rounds = self.best_iteration_ + 1
+        if 0 < n_rounds < booster.num_boosted_rounds():
+            booster = booster[:n_rounds]  # a slice drops the best_* attributes
+        if n_rounds > 0:
+            booster.set_attr(
+                best_iteration=str(self.best_iteration_),
+                best_score=repr(float(history[self.best_iteration_])),
+            )
+        return booster
 
     def _margin(self, X):
         if sp.issparse(X) and (X.format != "csr" or not isinstance(X, sp.spmatrix)):
@@ -346,17 +406,8 @@ class FocalXGBClassifier(FocalClassifierMixin):
             X, predict_type="margin", iteration_range=(0, n_rounds), missing=np.nan
         )
 
-    def _booster_in_use(self) -> xgb.Booster:
-        """Return the rounds ``predict`` uses (a sliced copy after early stopping)."""
-        n_rounds = self.best_iteration_ + 1
-        if 0 < n_rounds < self.booster_.num_boosted_rounds():
-            return self.booster_[:n_rounds]
-        return self.booster_
-
     def _save_native(self, fname, meta):
-        booster = self._booster_in_use()
-        if booster is self.booster_:
-            booster = booster.copy()  # the attribute goes on a copy
+        booster = self.booster_.copy()  # the attribute goes on a copy
         booster.set_attr(**{_persist.KEY: meta})
         # JSON for a .json file, UBJSON otherwise (XGBoost's own choice, without
         # its warning about unknown suffixes)
@@ -379,6 +430,71 @@ class FocalXGBClassifier(FocalClassifierMixin):
         booster.set_attr(**{_persist.KEY: None})
         return booster, meta
 
+    _importance_types = (None, "gain", "weight", "cover", "total_gain", "total_cover")
+
+    def _default_importance_type(self) -> str:
+        booster = (self.booster_params or {}).get("booster")
+        return "weight" if booster == "gblinear" else "gain"
+
+    def _feature_importances(self, importance_type: str) -> np.ndarray:
+        # the rule of xgboost.XGBClassifier.feature_importances_
+        booster = self.booster_
+        score = booster.get_score(importance_type=importance_type)
+        names = booster.feature_names or [f"f{i}" for i in range(self.n_features_in_)]
+        values = np.array([score.get(f, 0.0) for f in names], dtype=np.float32)
+        total = values.sum()
+        return values / total if total != 0 else values
+
+    def get_booster(self) -> xgb.Booster:
+        """Return ``booster_``, as :meth:`xgboost.XGBClassifier.get_booster`.
+
+        Returns
+        -------
+        xgboost.Booster
+            The rounds ``predict`` uses, ``intercept_`` as ``base_score``.
+        """
+        check_is_fitted(self)
+        return self.booster_
+
+    def evals_result(self) -> dict[str, dict[str, list[float]]]:
+        """Return ``evals_result_``, as :meth:`xgboost.XGBClassifier.evals_result`.
+
+        Returns
+        -------
+        dict
+            ``{"validation_0": {metric name: [value per round]}, ...}``.
+        """
+        check_is_fitted(self)
+        return self.evals_result_
+
+    @property
+    def best_iteration(self) -> int:
+        """0-based best round after early stopping (XGBoost's attribute).
+
+        Defined only when ``early_stopping_rounds`` was used, as in
+        :class:`xgboost.XGBClassifier`; ``best_iteration_`` always is.
+        """
+        self._require_early_stopping("best_iteration")
+        return self.best_iteration_
+
+    @property
+    def best_score(self) -> float:
+        """Metric of the last ``eval_set`` entry at :attr:`best_iteration`.
+
+        Defined only when ``early_stopping_rounds`` was used, as in
+        :class:`xgboost.XGBClassifier`.
+        """
+        self._require_early_stopping("best_score")
+        history = list(self.evals_result_.values())[-1]
+        return float(list(history.values())[0][self.best_iteration_])
+
+    def _require_early_stopping(self, name: str) -> None:
+        check_is_fitted(self)
+        if self.early_stopping_rounds is None or not self.evals_result_:
+            raise AttributeError(
+                f"`{name}` is only defined when early stopping is used."
+            )
+
     def _n_splits(self) -> int:
-        scores = self._booster_in_use().get_score(importance_type="weight")
+        scores = self.booster_.get_score(importance_type="weight")
         return int(sum(scores.values()))

@@ -19,3 +19,43 @@ def numpy_path(monkeypatch):
     numpy path to 1e-12 of the terms' scale (``test_kernels.py``), not bitwise.
     """
     monkeypatch.setenv("FOCALBOOST_NO_CKERNEL", "1")
+
+
+#: The objective's code paths that users' machines take, tested on every run:
+#: the compiled kernel on one thread, on eight (more than this machine has
+#: cores; the chunk size is lowered so that the suite's small arrays are
+#: really cut into eight chunks), and the numpy fallback
+#: (``FOCALBOOST_NO_CKERNEL=1``, the path without a C compiler).
+KERNEL_PATHS = {
+    "kernel-1-thread": {"FOCALBOOST_NUM_THREADS": "1"},
+    "kernel-8-threads": {"FOCALBOOST_NUM_THREADS": "8"},
+    "numpy": {"FOCALBOOST_NO_CKERNEL": "1"},
+}
+SMALL_CHUNK = 64
+
+
+@pytest.fixture(params=list(KERNEL_PATHS))
+def kernel_path(request, monkeypatch):
+    """Run the test once per objective code path (see :data:`KERNEL_PATHS`).
+
+    Modules opt in with ``pytestmark = pytest.mark.usefixtures("kernel_path")``.
+    """
+    from focalboost import _kernels
+
+    monkeypatch.delenv("FOCALBOOST_NO_CKERNEL", raising=False)
+    for name, value in KERNEL_PATHS[request.param].items():
+        monkeypatch.setenv(name, value)
+    if request.param == "kernel-8-threads":
+        monkeypatch.setattr(_kernels, "MIN_CHUNK", SMALL_CHUNK)
+    return request.param
+
+
+@pytest.fixture(params=["1", "8"], ids=["1-thread", "8-threads"])
+def kernel_threads(request, monkeypatch):
+    """The compiled kernel on one and on eight threads (small chunks at eight)."""
+    from focalboost import _kernels
+
+    monkeypatch.setenv("FOCALBOOST_NUM_THREADS", request.param)
+    if request.param == "8":
+        monkeypatch.setattr(_kernels, "MIN_CHUNK", SMALL_CHUNK)
+    return int(request.param)

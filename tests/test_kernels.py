@@ -90,6 +90,7 @@ def _assert_close(actual, expected, scale):
     )
 
 
+@pytest.mark.usefixtures("kernel_threads")
 @pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize("alpha", ALPHAS)
 @pytest.mark.parametrize("gamma", GAMMAS)
@@ -130,6 +131,7 @@ def test_kernel_is_what_gradient_hessian_runs(monkeypatch, rng):
     assert calls == [1.5]
 
 
+@pytest.mark.usefixtures("kernel_threads")
 def test_kernel_weights_dtypes_and_layout(monkeypatch, rng):
     """float32 input, sample weights and a non-contiguous (n, L) margin."""
     z = np.asfortranarray(rng.normal(0, 6, size=(3000, 4)))
@@ -147,6 +149,7 @@ def test_kernel_weights_dtypes_and_layout(monkeypatch, rng):
         _assert_close(h, h_ref, hs * ww[:, None])
 
 
+@pytest.mark.usefixtures("kernel_threads")
 def test_soft_labels_follow_the_same_formula(monkeypatch, rng):
     """Labels strictly inside (0, 1) give the numpy expression's values too."""
     z = rng.normal(0, 3, 2000)
@@ -212,6 +215,7 @@ def _softmax_scales(loss, t, z):
     return gs, np.maximum(hs, HESSIAN_FLOOR)
 
 
+@pytest.mark.usefixtures("kernel_threads")
 @pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize("alpha", [None, "balanced", [0.5, 1.0, 2.0, 0.25]])
 @pytest.mark.parametrize("gamma", [0.0, 1.0, 1.5, 2.0, 5.0])

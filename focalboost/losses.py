@@ -39,7 +39,7 @@ import numbers
 from typing import Literal
 
 import numpy as np
-from scipy.optimize import brentq, minimize, root
+from scipy.optimize import brentq
 from scipy.special import logsumexp, softmax
 
 from . import _kernels
@@ -632,6 +632,79 @@ def _one_vs_rest_margin(z):
     return log_p - log_1mp
 
 
+def _constant_softmax_risk(c, weights, alpha, gamma):
+    """Risk of the constant margin ``c`` and its gradient and Hessian in ``c[1:]``.
+
+    ``sum_t weights_t FL(t, c)``: one row per class ``t``. With ``u_t`` the
+    true class's one-vs-rest margin, ``grad u_t = e_t - pi`` and
+    ``hess u_t = -(diag(pi) - pi pi^T)`` (``pi`` the shares of the other
+    classes, ``pi_t = 0``), so the Hessian of ``FL(u_t)`` is
+    ``FL'' grad u grad u^T + FL' hess u``, exact (not a Hessian policy).
+    Returns ``(risk, gradient, hessian, scale)``, ``scale`` the weighted sum
+    of ``|dFL/du|``, the size of the terms the gradient is made of.
+    """
+    k = c.shape[0]
+    labels = np.arange(k)
+    z = np.broadcast_to(c, (k, k))
+    loss = SoftmaxFocalLoss(alpha, gamma)
+    rows, t, alpha_t, u, pi = loss._terms(labels, z)
+    pi[rows, t] = 0.0
+    p, q, ell, qg = _u_terms(u, gamma)
+    grad_u, curv = _u_derivatives(p, q, ell, qg, alpha_t, gamma, "exact")
+    du = np.eye(k) - pi  # row t: the gradient of u_t
+    risk = float(weights @ (alpha_t * qg * ell))
+    grad = (weights * grad_u) @ du
+    outer = np.einsum("t,ti,tj->ij", weights * curv, du, du)
+    second = np.einsum("t,ti,tj->ij", weights * grad_u, pi, pi) - np.diag(
+        (weights * grad_u) @ pi
+    )
+    hess = outer + second
+    scale = float(weights @ np.abs(grad_u))
+    return risk, grad[1:], hess[1:, 1:], scale
+
+
+def _newton_minimise(fun, x):
+    """Minimise a smooth function from ``x`` by damped Newton steps.
+
+    ``fun(x)`` returns ``(value, gradient, hessian, scale)``. The Hessian's
+    eigenvalues are replaced by their absolute values (floored at 1e-12 of
+    the largest), so every step descends, also where the function is not
+    convex; each step is halved until the value decreases (Armijo). Stops when
+    the gradient is at the rounding level of its terms (``scale``), or when no
+    step changes ``x`` any more. No scipy solver, hence no warning filters:
+    safe in concurrent threads.
+    """
+    eps = np.finfo(np.float64).eps
+    value, grad, hess, scale = fun(x)
+    for _ in range(200):
+        if np.max(np.abs(grad), initial=0.0) <= 8 * eps * scale:
+            break
+        lam, vec = np.linalg.eigh(0.5 * (hess + hess.T))
+        lam = np.maximum(np.abs(lam), 1e-12 * np.max(np.abs(lam), initial=0.0))
+        if not np.all(lam > 0):
+            break  # a zero Hessian: nothing to step with
+        step = -(vec @ ((vec.T @ grad) / lam))
+        slope = float(grad @ step)  # < 0
+        t = 1.0
+        for _ in range(80):
+            trial = x + t * step
+            if np.array_equal(trial, x):
+                return x  # the step is below the rounding of x: converged
+            t_value, t_grad, t_hess, t_scale = fun(trial)
+            # a sufficient decrease, or no increase beyond the value's
+            # rounding with a smaller gradient (the last digits)
+            if t_value <= value + 1e-4 * t * slope or (
+                t_value <= value + 4 * eps * abs(value)
+                and np.max(np.abs(t_grad)) < np.max(np.abs(grad))
+            ):
+                break
+            t /= 2
+        else:
+            return x
+        x, value, grad, hess, scale = trial, t_value, t_grad, t_hess, t_scale
+    return x
+
+
 class SoftmaxFocalLoss:
     r"""Multiclass softmax focal loss on the raw margins.
 
@@ -708,7 +781,10 @@ class SoftmaxFocalLoss:
             totals = _class_totals(
                 np.asarray(y_true, dtype=np.intp), sample_weight, n_classes
             )
-            inv = np.divide(1.0, totals, out=np.zeros(n_classes), where=totals > 0)
+            # the smallest positive total over each total: at most 1, so no
+            # overflow for totals 1e308 apart (a share may underflow to 0)
+            low = np.min(totals, where=totals > 0, initial=np.inf)
+            inv = np.divide(low, totals, out=np.zeros(n_classes), where=totals > 0)
             return inv / inv.sum()
         if self.alpha.shape[0] != n_classes:
             raise ValueError(
@@ -871,30 +947,13 @@ class SoftmaxFocalLoss:
                 f"got class totals {totals.tolist()!r}."
             )
         weights = totals / totals.sum()
-        labels = np.arange(k)
-        fixed = SoftmaxFocalLoss(alpha if self.alpha is not None else None, self.gamma)
-
-        def risk(free):
-            # the risk is invariant to a common shift: fix c_0 = 0
-            z = np.broadcast_to(np.r_[0.0, free], (k, k))
-            value = fixed.loss(labels, z, weights).sum()
-            grad = fixed.gradient(labels, z, weights).sum(axis=0)[1:]
-            return value, grad
-
-        start = np.log(alpha * weights)
-        free = minimize(
-            risk,
+        alpha = alpha if self.alpha is not None else None
+        # the risk is invariant to a common shift: c_0 = 0, the others free
+        start = np.log(self.class_weights(t, k, sample_weight) * weights)
+        free = _newton_minimise(
+            lambda f: _constant_softmax_risk(np.r_[0.0, f], weights, alpha, self.gamma),
             start[1:] - start[0],
-            jac=True,
-            method="BFGS",
-            options={"gtol": 1e-10, "maxiter": 1000},
-        ).x
-        # polish: Powell's hybrid root of the gradient reaches machine precision
-        polished = root(lambda f: risk(f)[1], free, method="hybr", tol=1e-15)
-        if polished.success or np.max(np.abs(risk(polished.x)[1])) <= np.max(
-            np.abs(risk(free)[1])
-        ):
-            free = polished.x
+        )
         c = np.r_[0.0, free]
         return c - c.mean()
 

@@ -8,18 +8,26 @@ to the same computation run serially: each sample's value is computed by the
 same scalar code whatever the split, so concurrency may change only the speed.
 """
 
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
 from focalboost import FocalLGBMClassifier, FocalXGBClassifier, _kernels
-from focalboost.losses import HESSIAN_FLOOR
+from focalboost.losses import HESSIAN_FLOOR, SoftmaxFocalLoss
 
 pytestmark = pytest.mark.skipif(
     not _kernels.HAVE_CKERNEL,
     reason="focalboost._ckernels not built: the numpy path has no thread pool",
 )
+
+
+@pytest.fixture(autouse=True)
+def _compiled_kernel(monkeypatch):
+    """These tests are about the compiled kernel's threads: never the fallback."""
+    monkeypatch.delenv("FOCALBOOST_NO_CKERNEL", raising=False)
+
 
 #: Data sizes above the kernel's chunking threshold: 2 to 8 chunks per call
 #: at 8 kernel threads (binary: one element per row; multiclass: K per row).
@@ -131,7 +139,8 @@ def test_n_jobs_sets_the_kernel_threads(monkeypatch, backend, n_jobs, expected):
     real = _kernels._ckernels.binary_grad_hess
 
     def spy(z, *rest):
-        chunks.append(len(z))
+        if len(z) > 2:  # not the one-row-per-class calls of hessian_scale
+            chunks.append(len(z))
         return real(z, *rest)
 
     monkeypatch.setattr(_kernels._ckernels, "binary_grad_hess", spy)
@@ -139,3 +148,33 @@ def test_n_jobs_sets_the_kernel_threads(monkeypatch, backend, n_jobs, expected):
     cls = FocalXGBClassifier if backend == "xgboost" else FocalLGBMClassifier
     cls(n_estimators=1, n_jobs=n_jobs, max_bin=15).fit(X, y)
     assert len(chunks) == expected  # one round: one call, cut into chunks
+    assert sum(chunks) == X.shape[0]
+
+
+def test_concurrent_intercept_solves_raise_no_warning():
+    """The intercept solvers use no warning filters, which threads would share.
+
+    (scipy's BFGS line search suppresses its own warning with
+    ``warnings.catch_warnings``, which is not thread-safe: concurrent callers
+    then saw LineSearchWarning under ``simplefilter("error")``.)
+    """
+    rng = np.random.default_rng(0)
+    cases = []
+    for seed in range(64):
+        k = 3 + seed % 5
+        t = rng.integers(0, k, 200)
+        t[:k] = np.arange(k)
+        w = rng.uniform(0.1, 5.0, 200)
+        cases.append((SoftmaxFocalLoss(None, 0.5 + seed % 4), t, w, k))
+    serial = [loss.fit_intercept_only(t, w, n_classes=k) for loss, t, w, k in cases]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with ThreadPoolExecutor(max_workers=32) as pool:
+            got = list(
+                pool.map(
+                    lambda c: c[0].fit_intercept_only(c[1], c[2], n_classes=c[3]),
+                    cases * 4,
+                )
+            )
+    for a, b in zip(serial * 4, got, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -44,6 +44,17 @@ EXTREME = np.array(
     + [745.0, 1e6]
 )
 RTOL = 1e-12
+
+
+@pytest.fixture(autouse=True)
+def _compiled_kernel(monkeypatch):
+    """These tests are about the compiled kernel: never the numpy fallback.
+
+    (Each reference is computed with the fallback forced explicitly.)
+    """
+    monkeypatch.delenv("FOCALBOOST_NO_CKERNEL", raising=False)
+
+
 TINY = 1e-300  # values below this are subnormal-range noise in any evaluation
 
 

@@ -758,18 +758,125 @@ def _constant_risk(c, y, w, alpha, gamma):
     return float(class_w @ focal), -(s - p * s.sum())
 
 
+CONSTANT_RISK_DPS = 40
+
+
+def _constant_risk_mp(c, y, w, alpha, gamma):
+    """``_constant_risk`` at ``CONSTANT_RISK_DPS`` digits, at the point ``c``.
+
+    The same function (the same float64 class weights), evaluated without any
+    rounding that matters here: the gradient is rounded once to float64, the
+    risk is returned as an ``mpmath.mpf`` (compare two of them under
+    ``mpmath.workdps(CONSTANT_RISK_DPS)``: near the optimum risks differ by far
+    less than one float64 ulp). ``c`` may hold floats or ``mpf``.
+    """
+    k = len(c)
+    a = np.ones(k) if alpha is None else np.asarray(alpha, float)
+    class_w = a * np.bincount(y, weights=w, minlength=k) / w.sum()
+    with mpmath.workdps(CONSTANT_RISK_DPS):
+        g = mpmath.mpf(gamma)
+        cc = [mpmath.mpf(v) for v in c]
+        top = max(cc)
+        e = [mpmath.exp(v - top) for v in cc]
+        total = mpmath.fsum(e)
+        p = [v / total for v in e]
+        q = [mpmath.fsum(e[j] for j in range(k) if j != i) / total for i in range(k)]
+        log_p = [mpmath.log(v) for v in p]
+        cw = [mpmath.mpf(float(v)) for v in class_w]
+        risk = mpmath.fsum(-cw[i] * q[i] ** g * log_p[i] for i in range(k))
+        s = [
+            cw[i] * (q[i] ** g - g * q[i] ** (g - 1) * p[i] * log_p[i])
+            for i in range(k)
+        ]
+        total_s = mpmath.fsum(s)
+        grad = np.array([float(p[i] * total_s - s[i]) for i in range(k)])
+    return risk, grad
+
+
+def _mean_zero_basis(k):
+    """Orthonormal basis (columns) of the mean-zero vectors of length ``k``.
+
+    The softmax risk is invariant to adding a constant to every class: its
+    curvature, and the distance between two minimisers, live on this subspace.
+    """
+    basis, _ = np.linalg.qr(np.eye(k)[:, : k - 1] - 1.0 / k)
+    return basis
+
+
+# Step of the central differences of the reference gradient: truncation
+# ~h^2 |g_3| / 6 (g_3 the third derivatives of the risk) and rounding
+# ~eps |g| / h, both below 1e-7 of the smallest curvature of the cases below
+# (the curvatures from h = 1e-4 and h = 1e-5 agree to 5e-8 relative there).
+CURVATURE_STEP = 1e-4
+
+
+def _constant_risk_curvature(c, args):
+    """Hessian of ``_constant_risk`` on the mean-zero subspace (``_mean_zero_basis``).
+
+    Central differences of the independent gradient, symmetrised.
+    """
+    h = CURVATURE_STEP
+    basis = _mean_zero_basis(c.size)
+    cols = [
+        (_constant_risk(c + h * b, *args)[1] - _constant_risk(c - h * b, *args)[1])
+        / (2.0 * h)
+        for b in basis.T
+    ]
+    hess = basis.T @ np.column_stack(cols)
+    return basis, 0.5 * (hess + hess.T)
+
+
+def _polished_constant_minimiser(c, args, steps=3):
+    """Newton steps from ``c`` with one difference Hessian, and its curvatures.
+
+    BFGS stops up to ~1e-6 from the minimiser (scipy reports a precision loss
+    long before gtol=1e-13). Its curvatures there are within ~1e-2 of those
+    at the minimiser (a third derivative of order one over ~1e-6, next to
+    curvatures >= 1e-4; measured 2e-6), so each step gains two digits or more:
+    three reach the rounding of the float64 gradient (measured 2e-12 from the
+    minimiser). Returns the polished mean-zero point and the eigenvalues
+    (ascending) of that Hessian on the mean-zero subspace.
+    """
+    basis, hess = _constant_risk_curvature(c, args)
+    for _ in range(steps):
+        c = c - basis @ np.linalg.solve(hess, basis.T @ _constant_risk(c, *args)[1])
+    return c - c.mean(), np.linalg.eigvalsh(hess)
+
+
 def test_constant_risk_reference_gradient(rng):
-    # sanity check of the reference: its gradient against finite differences
+    # sanity check of the reference: its gradient against finite differences,
+    # and the high-precision version against the float64 one and against a
+    # central difference at 40 digits
     y = rng.integers(0, 5, 200)
     w = rng.uniform(0.5, 1.5, 200)
     alpha = np.linspace(0.5, 2.0, 5)
+    h = 2.0**-40
     for gamma in (0.0, 0.5, 2.0, 5.0):
         c = rng.normal(size=5)
-        _, grad = _constant_risk(c, y, w, alpha, gamma)
-        fd = approx_fprime(
-            c, lambda x, g=gamma: _constant_risk(x, y, w, alpha, g)[0], 1e-7
-        )
-        assert_allclose(grad, fd, rtol=1e-5, atol=1e-8)
+        args = (y, w, alpha, gamma)
+        risk, grad = _constant_risk(c, *args)
+        fd = approx_fprime(c, lambda x, a=args: _constant_risk(x, *a)[0], 1e-7)
+        # forward difference with h = 1e-7: truncation h |f''| / 2 <= 5e-8 for
+        # the curvatures here (<= 1), rounding ~10 eps |f| / h < 1e-7
+        assert_allclose(grad, fd, rtol=1e-5, atol=1e-7)
+        risk_mp, grad_mp = _constant_risk_mp(c, *args)
+        # float64 rounding of the reference: log P and log Q carry a few ulps of
+        # 1 + max|c| (the logsumexp), amplified by gamma in Q^gamma
+        tol = 8.0 * (gamma + 1.0) * EPS * (1.0 + np.abs(c).max())
+        assert math.isclose(float(risk_mp), risk, rel_tol=tol)
+        assert_allclose(grad, grad_mp, rtol=tol, atol=tol * risk)
+        with mpmath.workdps(CONSTANT_RISK_DPS):
+            for j in range(c.size):
+                up = [mpmath.mpf(v) for v in c]
+                down = list(up)
+                up[j] += h
+                down[j] -= h
+                # truncation h^2 |f'''| / 6 ~ 1e-25, rounding 1e-40 / h ~ 1e-28;
+                # grad_mp is rounded once to float64 (eps / 2 relative)
+                deriv = (
+                    _constant_risk_mp(up, *args)[0] - _constant_risk_mp(down, *args)[0]
+                ) / (2 * h)
+                assert abs(grad_mp[j] - deriv) <= 1e-20 + EPS * abs(deriv)
 
 
 def _imbalanced_sample(rng, k, ratio):
@@ -792,6 +899,9 @@ def _expected_alpha(alpha_kind, k, totals):
 
 INTERCEPT_ALPHAS = ["none", "ramp", "rare-first", "balanced"]
 IMBALANCES = [1.0, 10.0, 1e3]
+# The intercept's first-order condition, relative to the risk: what the
+# package is held to (it reaches ~1e-15; the reference's rounding is ~1e-14).
+INTERCEPT_GRAD_RTOL = 1e-11
 
 
 @pytest.mark.parametrize("alpha_kind", INTERCEPT_ALPHAS, ids=_id("alpha"))
@@ -808,21 +918,43 @@ def test_fit_intercept_only_minimises_constant_risk(rng, k, ratio, gamma, alpha_
     assert abs(c.mean()) <= 1e-14 * max(1.0, np.abs(c).max())
 
     alpha = _expected_alpha(alpha_kind, k, totals)
+    args = (y, w, alpha, gamma)
     res = minimize(
         _constant_risk,
         np.zeros(k),
-        args=(y, w, alpha, gamma),
+        args=args,
         jac=True,
         method="BFGS",
         options={"gtol": 1e-13, "maxiter": 2000},
     )
-    c_ref = res.x - res.x.mean()
-    risk, grad = _constant_risk(c, y, w, alpha, gamma)
-    # no worse than the independent minimiser's value, up to rounding
-    assert risk <= _constant_risk(c_ref, y, w, alpha, gamma)[0] * (1 + 1e-13)
-    assert np.max(np.abs(c - c_ref)) <= 1e-6
+    # BFGS alone stops up to ~1e-6 from the minimiser c*: polish it
+    c_ref, curvatures = _polished_constant_minimiser(res.x - res.x.mean(), args)
+    lam_min, lam_max = curvatures[0], curvatures[-1]
+    assert lam_min > 0  # a strict minimum on the mean-zero subspace
+    risk, grad = _constant_risk(c, *args)
+    risk_ref_mp, grad_ref_mp = _constant_risk_mp(c_ref, *args)
+    # Distances to c*, to first order ||x - c*|| <= ||grad(x)|| / lam_min: for
+    # the reference from its exact gradient, for c from the accuracy that its
+    # first-order condition below allows (INTERCEPT_GRAD_RTOL in every entry;
+    # the float64 rounding of that check, <~1e-13 risk, is far below it).
+    dist_ref = np.linalg.norm(grad_ref_mp - grad_ref_mp.mean()) / lam_min
+    dist_c = math.sqrt(k) * INTERCEPT_GRAD_RTOL * risk / lam_min
+    # no worse than the independent minimiser's value, both evaluated exactly:
+    # risk(c) - risk(c*) <= lam_max ||c - c*||^2 / 2 (x2 for the higher orders)
+    risk_c_mp, _ = _constant_risk_mp(c, *args)
+    with mpmath.workdps(CONSTANT_RISK_DPS):
+        excess = float(risk_c_mp - risk_ref_mp)
+    assert excess <= lam_max * dist_c**2
+    # |c - c_ref| <= |c - c*| + |c_ref - c*|; x2: the error of the curvature
+    # (<= 1e-7 from the differences, <= 1e-2 from where it was taken) and its
+    # change over these distances (<= 1e-2);
+    # floor: c and c_ref are mean-zero float64 vectors, a few ulps each
+    diff = c - c_ref
+    diff -= diff.mean()
+    floor = 8.0 * EPS * math.sqrt(k) * max(1.0, np.abs(c).max())
+    assert np.linalg.norm(diff) <= 2.0 * (dist_c + dist_ref) + floor
     # first-order condition, from the independent gradient ...
-    assert np.max(np.abs(grad)) <= 1e-11 * risk
+    assert np.max(np.abs(grad)) <= INTERCEPT_GRAD_RTOL * risk
     # ... and from the package's, summed over the weighted samples
     g = loss.gradient(y, np.broadcast_to(c, (y.size, k)), sample_weight=w)
     assert np.all(np.abs(g.sum(axis=0)) <= 1e-10 * np.abs(g).sum(axis=0))
@@ -1176,3 +1308,39 @@ def test_multilabel_fixed_class_weights(kind):
     a0, a1 = MultiLabelFocalLoss(alpha=alpha).class_weights(np.zeros((2, N_LABELS)))
     assert_allclose(a1, alpha, rtol=0)
     assert_allclose(a0, 1.0 - np.asarray(alpha), rtol=0)
+
+
+# ------------------------------------------- the intercept solver's hard cases
+@pytest.mark.parametrize("gamma", [0.5, 1.0, 2.0])
+@pytest.mark.parametrize("ratio", [1e6, 3.16227766e10, 1e14])
+def test_intercept_with_a_tiny_class_share_equals_the_binary_one(gamma, ratio):
+    """K=2 softmax is the binary loss; its intercept too, at any class share.
+
+    (A solver with an absolute gradient tolerance stopped at its start when a
+    class held a 3e-11 share of the weight: -2441.9 instead of -12.435.)
+    """
+    w = np.array([ratio, 1.0])
+    c = SoftmaxFocalLoss(None, gamma).fit_intercept_only([0, 1], w, n_classes=2)
+    ref = BinaryFocalLoss(None, gamma).fit_intercept_only(np.array([0.0, 1.0]), w)
+    # the binary solve is a bracketed root in log space, exact to ~1e-15
+    assert abs((c[1] - c[0]) - ref) <= 1e-12 * max(1.0, abs(ref))
+
+
+def test_intercept_does_not_depend_on_the_weights_scale():
+    """Weights times 1e-300 (ratios unchanged) give the same intercept."""
+    t = np.r_[np.arange(7), [4] * 16]
+    loss = SoftmaxFocalLoss(None, 8.0)
+    a = loss.fit_intercept_only(t, np.full(t.size, 1e-300), n_classes=7)
+    b = loss.fit_intercept_only(t, None, n_classes=7)
+    # both converge to the rounding of the gradient's terms: a few ulps of |c|
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-13 * max(1.0, np.abs(b).max()))
+
+
+def test_balanced_weights_of_totals_1e309_apart_are_finite():
+    t, w = np.array([0, 1]), np.array([1e300, 1e-9])
+    loss = SoftmaxFocalLoss("balanced", 2.0)
+    alpha = loss.class_weights(t, 2, w)
+    assert np.all(np.isfinite(alpha)) and alpha[1] == 1.0 and 0 < alpha[0] < 1e-300
+    with np.errstate(all="raise", under="ignore"):
+        values = loss.loss(t, np.zeros((2, 2)), w)
+    assert np.all(np.isfinite(values))

@@ -5,6 +5,9 @@ import pytest
 
 from focalboost import FocalLGBMClassifier, FocalXGBClassifier
 
+# every test here runs on the kernel's 1- and 8-thread paths and on numpy's
+pytestmark = pytest.mark.usefixtures("kernel_path")
+
 BACKENDS = [
     pytest.param(FocalXGBClassifier, id="xgboost"),
     pytest.param(FocalLGBMClassifier, id="lightgbm"),

@@ -30,6 +30,9 @@ from focalboost.losses import (
     SoftmaxFocalLoss,
 )
 
+# every test here runs on the kernel's 1- and 8-thread paths and on numpy's
+pytestmark = pytest.mark.usefixtures("kernel_path")
+
 BACKENDS = [
     pytest.param(FocalXGBClassifier, id="xgboost"),
     pytest.param(FocalLGBMClassifier, id="lightgbm"),

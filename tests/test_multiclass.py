@@ -12,6 +12,9 @@ from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
 from focalboost import FocalLGBMClassifier, FocalXGBClassifier, _objective
 from focalboost.losses import MultiLabelFocalLoss, SoftmaxFocalLoss
 
+# every test here runs on the kernel's 1- and 8-thread paths and on numpy's
+pytestmark = pytest.mark.usefixtures("kernel_path")
+
 BACKENDS = [
     pytest.param(FocalXGBClassifier, id="xgboost"),
     pytest.param(FocalLGBMClassifier, id="lightgbm"),

@@ -13,12 +13,11 @@ NoSplitWarning
 """
 
 from ._base import NoSplitWarning
+from ._version import __version__
 from .lightgbm import FocalLGBMClassifier
 from .losses import BinaryFocalLoss
 from .metrics import focal_loss
 from .xgboost import FocalXGBClassifier
-
-__version__ = "0.1.0.dev0"
 
 __all__ = [
     "BinaryFocalLoss",

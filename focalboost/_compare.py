@@ -16,12 +16,13 @@ import platform
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any, TextIO
 
 import numpy as np
 
 from ._tabular import UsageError
+from ._version import versions as _versions
+from .metrics import f1_optimal_threshold
 
 __all__ = [
     "Arm",
@@ -233,38 +234,6 @@ class Progress:
             self.stream.flush()
 
 
-def f1_optimal_threshold(y_true: np.ndarray, proba: np.ndarray) -> float:
-    """Return the probability threshold that maximises F1 on ``(y_true, proba)``.
-
-    Parameters
-    ----------
-    y_true : ndarray of shape (n_samples,)
-        0/1 labels, at least one positive.
-    proba : ndarray of shape (n_samples,)
-        Positive-class probabilities.
-
-    Returns
-    -------
-    float
-        Predict positive when ``proba >= threshold``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> f1_optimal_threshold(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
-    0.35
-    """
-    from sklearn.metrics import precision_recall_curve
-
-    precision, recall, thresholds = precision_recall_curve(y_true, proba)
-    precision, recall = precision[:-1], recall[:-1]
-    denom = precision + recall
-    f1 = np.divide(
-        2 * precision * recall, denom, out=np.zeros_like(denom), where=denom > 0
-    )
-    return float(thresholds[int(np.argmax(f1))])
-
-
 def _rows(X, idx: np.ndarray):
     """Rows ``idx`` of an array or of a DataFrame (categorical features)."""
     return X.iloc[idx] if hasattr(X, "iloc") else X[idx]
@@ -465,18 +434,6 @@ def format_table(result: dict, markdown: bool = False) -> str:
 
     lines = [fmt(head), "-" * len(fmt(head))]
     return "\n".join(lines + [fmt(row) for row in body])
-
-
-def _versions() -> dict[str, str]:
-    from . import __version__
-
-    out = {"focalboost": __version__, "python": platform.python_version()}
-    for dist in ("numpy", "scipy", "scikit-learn", "xgboost", "lightgbm"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:  # pragma: no cover
-            out[dist] = "not installed"
-    return out
 
 
 def _plots(result: dict, y: np.ndarray, alphas, gammas, out_dir: str) -> list[str]:

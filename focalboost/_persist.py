@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ._version import __version__
 from .losses import BinaryFocalLoss, MultiLabelFocalLoss, SoftmaxFocalLoss
 
 FORMAT_VERSION = 1
@@ -68,8 +69,6 @@ def _categories(estimator) -> dict:
 
 def metadata(estimator) -> str:
     """Return the JSON document of a fitted estimator (all but the trees)."""
-    from . import __version__
-
     classes = estimator.classes_
     if classes.dtype.kind not in "biuOU" and classes.dtype.kind != "f":
         raise TypeError(

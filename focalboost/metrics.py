@@ -6,7 +6,7 @@ import numpy as np
 
 from .losses import BinaryFocalLoss, _check_alpha, _check_gamma
 
-__all__ = ["focal_loss"]
+__all__ = ["f1_optimal_threshold", "focal_loss"]
 
 
 def focal_loss(
@@ -96,3 +96,36 @@ def focal_loss(
     alpha_t = np.where(y == 1, a1, a0)
     values = -alpha_t * (1 - p_t) ** gamma * np.log(p_t)
     return float(np.average(values, weights=sample_weight))
+
+
+def f1_optimal_threshold(y_true: np.ndarray, proba: np.ndarray) -> float:
+    """Return the probability threshold that maximises F1 on ``(y_true, proba)``.
+
+    Parameters
+    ----------
+    y_true : ndarray of shape (n_samples,)
+        0/1 labels, at least one positive.
+    proba : ndarray of shape (n_samples,)
+        Positive-class probabilities.
+
+    Returns
+    -------
+    float
+        Predict positive when ``proba >= threshold``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from focalboost.metrics import f1_optimal_threshold
+    >>> f1_optimal_threshold(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
+    0.35
+    """
+    from sklearn.metrics import precision_recall_curve
+
+    precision, recall, thresholds = precision_recall_curve(y_true, proba)
+    precision, recall = precision[:-1], recall[:-1]
+    denom = precision + recall
+    f1 = np.divide(
+        2 * precision * recall, denom, out=np.zeros_like(denom), where=denom > 0
+    )
+    return float(thresholds[int(np.argmax(f1))])

@@ -29,10 +29,8 @@ from .losses import (
     BinaryFocalLoss,
     MultiLabelFocalLoss,
     SoftmaxFocalLoss,
-    _check_alpha,
-    _check_alpha_vector,
-    _check_gamma,
 )
+from .losses._common import check_alpha, check_alpha_vector, check_gamma
 
 
 # ------------------------------------------------------------------ validators
@@ -284,8 +282,8 @@ def _take_rows(X, mask):
 def _check_estimator_alpha(alpha):
     """Validate ``alpha`` before the target type is known."""
     if alpha is None or isinstance(alpha, (str, numbers.Real)):
-        return _check_alpha(alpha)
-    return _check_alpha_vector(alpha)
+        return check_alpha(alpha)
+    return check_alpha_vector(alpha)
 
 
 def make_loss(target_type, alpha, gamma, y_enc, sample_weight, n_outputs):
@@ -379,7 +377,7 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
 
     def _validate_common_params(self):
         _check_estimator_alpha(self.alpha)
-        if _check_gamma(self.gamma) > MAX_GAMMA:
+        if check_gamma(self.gamma) > MAX_GAMMA:
             raise ValueError(
                 f"gamma must be <= {MAX_GAMMA:g}; got {self.gamma!r}. The focal "
                 "weight (1 - p)**gamma is then below 1e-30 for every sample the "

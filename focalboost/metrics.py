@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .losses import BinaryFocalLoss, _check_alpha, _check_gamma
+from .losses import BinaryFocalLoss
+from .losses._common import check_alpha, check_gamma
 
 __all__ = ["f1_optimal_threshold", "focal_loss"]
 
@@ -58,8 +59,8 @@ def focal_loss(
     >>> scorer = make_scorer(focal_loss, greater_is_better=False,
     ...                      response_method="predict_proba", gamma=2.0)
     """
-    alpha = _check_alpha(alpha)
-    gamma = _check_gamma(gamma)
+    alpha = check_alpha(alpha)
+    gamma = check_gamma(gamma)
     y_true = np.asarray(y_true)
     proba = np.asarray(y_proba, dtype=np.float64)
     if proba.ndim == 2:

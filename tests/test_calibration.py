@@ -18,8 +18,8 @@ from focalboost.losses import (
     BinaryFocalLoss,
     MultiLabelFocalLoss,
     SoftmaxFocalLoss,
-    _log_focal_slope,
 )
+from focalboost.losses._common import log_focal_slope
 
 GAMMAS = [0.0, 0.5, 1.0, 2.0, 5.0]
 BACKENDS = [
@@ -47,7 +47,7 @@ def _mp_log_slope(z, gamma):
 def test_log_focal_slope_matches_mpmath(gamma):
     z = np.r_[np.linspace(-50, 50, 41), -1e-3, 1e-3, 0.0]
     expected = np.array([_mp_log_slope(v, gamma) for v in z])
-    got = _log_focal_slope(z, gamma)
+    got = log_focal_slope(z, gamma)
     assert_allclose(got, expected, rtol=1e-12, atol=1e-13)
 
 

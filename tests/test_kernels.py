@@ -20,8 +20,8 @@ from focalboost.losses import (
     BinaryFocalLoss,
     MultiLabelFocalLoss,
     SoftmaxFocalLoss,
-    _one_minus_pi,
 )
+from focalboost.losses._softmax import one_minus_pi
 
 REQUIRE = os.environ.get("FOCALBOOST_REQUIRE_CKERNEL", "") not in ("", "0")
 
@@ -221,7 +221,7 @@ def _softmax_scales(loss, t, z):
     h_abs = alpha_t * p * qg * ((2 * g + 1) * q + g * ell * (g * p + q))
     gs = abs_g[:, None] * np.maximum(pi, 0.0)
     gs[rows, t] = abs_g
-    hs = h_abs[:, None] * pi**2 + abs_g[:, None] * pi * _one_minus_pi(pi)
+    hs = h_abs[:, None] * pi**2 + abs_g[:, None] * pi * one_minus_pi(pi)
     hs[rows, t] = h_abs
     return gs, np.maximum(hs, HESSIAN_FLOOR)
 

@@ -1,126 +1,57 @@
-"""Shared scikit-learn logic of the focal classifiers.
+"""The estimator contract: what every focal classifier does, written once.
 
-Validation, label encoding, sample weights, the focal-optimal intercept, eval
-sets and the probability link live here once; the backend modules only turn
-prepared arrays into a booster and a booster into margins.
+:class:`FocalClassifierMixin` validates the parameters (from the backend's
+table in :mod:`focalboost._params`) and the data, encodes the labels, builds
+the loss and its focal-optimal intercept, scales ``min_child_weight``,
+prepares the evaluation sets and keeps the training record; it maps margins
+to probabilities and labels, and saves and loads models through
+:mod:`focalboost._persist`. A backend module only turns prepared arrays into
+a booster (``_fit_backend``) and a booster into margins (``_margin``), and
+reads and writes its native file.
 """
 
 from __future__ import annotations
 
-import numbers
 import os
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted
 
 from . import _persist
 from ._input import check_X
 from ._link import expit
-from ._objective import hessian_scale, resolve_eval_metric
-from .losses import (
-    HESSIAN_POLICIES,
-    BinaryFocalLoss,
-    MultiLabelFocalLoss,
-    SoftmaxFocalLoss,
+from ._objective import hessian_scale, make_loss
+from ._params import Param, native_params, parameters_doc
+from ._training import EvalMetric, TrainingLog, resolve_eval_metric
+from ._validation import (
+    check_booster_params,
+    check_classification_y,
+    check_eval_labels,
+    check_eval_set,
+    check_same_rows,
+    check_sample_weight,
+    check_y,
+    encode_labels,
+    seed_from,
+    take_rows,
+    tame_weight_scale,
 )
-from .losses._common import check_alpha, check_alpha_vector, check_gamma
 
-
-# ------------------------------------------------------------------ validators
-def check_int(name, value, *, low=None, allow_none=False):
-    """Return ``value`` as an int, or raise naming ``name`` and the value."""
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be an integer; got {value!r} of type {type(value).__name__}."
-        )
-    if low is not None and value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
-    return int(value)
-
-
-def check_real(
-    name, value, *, low=None, high=None, low_open=False, high_open=False
-) -> float:
-    """Return ``value`` as a finite float in the given range, or raise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} must be a real number; got {value!r} of type "
-            f"{type(value).__name__}."
-        )
-    value = float(value)
-    bad = not np.isfinite(value)
-    if low is not None:
-        bad |= value <= low if low_open else value < low
-    if high is not None:
-        bad |= value >= high if high_open else value > high
-    if bad:
-        lo = "(" if low_open else "["
-        hi = ")" if high_open else "]"
-        lo_v = "-inf" if low is None else low
-        hi_v = "inf" if high is None else high
-        rng = f"{lo}{lo_v}, {hi_v}{hi}"
-        raise ValueError(f"{name} must be a finite number in {rng}; got {value!r}.")
-    return value
-
-
-def check_sample_weight(sample_weight, n_samples, *, name="sample_weight"):
-    """Validate non-negative, finite sample weights of shape (n_samples,)."""
-    if sample_weight is None:
-        return None
-    try:
-        w = np.asarray(sample_weight, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(
-            f"{name} must be an array-like of numbers; got "
-            f"{type(sample_weight).__name__}."
-        ) from exc
-    if w.ndim != 1 or w.shape[0] != n_samples:
-        raise ValueError(
-            f"{name}.shape must be ({n_samples},), matching the number of samples; "
-            f"got {w.shape}."
-        )
-    if not np.all(np.isfinite(w)):
-        raise ValueError(f"{name} must be finite; got NaN or infinite values.")
-    if np.any(w < 0):
-        raise ValueError(
-            f"{name} must be non-negative; got minimum {float(w.min())!r}."
-        )
-    if not np.any(w > 0):
-        raise ValueError(f"{name} must not be all zero (total weight is 0).")
-    return w
-
-
-def _check_y(y, owner: str) -> np.ndarray:
-    """Labels as a 1-D or 2-D array; NaN/inf and bad shapes name ``y``."""
-    if y is None:
-        raise ValueError(f"{owner} requires y to be passed, but the target y is None.")
-    if sp.issparse(y):
-        y = y.toarray()
-    try:
-        y = check_array(
-            y,
-            ensure_2d=False,
-            dtype=None,
-            ensure_all_finite=True,
-            ensure_min_samples=0,
-            input_name="y",
-        )
-    except ValueError as exc:
-        if "Input y" in str(exc):
-            raise
-        raise ValueError(f"y is not valid: {exc}") from exc
-    if y.ndim not in (1, 2):
-        raise ValueError(f"y must be 1-D or 2-D; got an array of shape {y.shape}.")
-    return y
+__all__ = [
+    "EvalData",
+    "FocalClassifierMixin",
+    "NOTES",
+    "NoSplitWarning",
+    "estimator_sections",
+    "fill_doc",
+    "paragraph",
+]
 
 
 class NoSplitWarning(UserWarning):
@@ -152,219 +83,99 @@ class NoSplitWarning(UserWarning):
     """
 
 
-#: Largest focal ``gamma`` the estimators accept. The losses themselves are
-#: finite for any gamma; a boosted model stops learning long before this (with
-#: the default ``min_child_weight``, XGBoost makes no split at gamma=20 on a
-#: 10%-positive problem, LightGBM none at 50; see docs/inputs.rst).
-MAX_GAMMA = 100.0
-
-
-def check_eval_set(eval_set, eval_sample_weight) -> bool:
-    """Check the structure of ``eval_set`` / ``eval_sample_weight``.
-
-    Returns False when there is no eval set; raises naming the parameter when
-    ``eval_set`` is not a list of ``(X, y)`` pairs or the weights do not match.
-    """
-    if eval_set is None:
-        if eval_sample_weight is not None:
-            raise ValueError("eval_sample_weight was given without eval_set.")
-        return False
-    if not isinstance(eval_set, (list, tuple)) or not all(
-        isinstance(e, (list, tuple)) and len(e) == 2 for e in eval_set
-    ):
-        raise ValueError(
-            f"eval_set must be a list of (X, y) tuples; got {type(eval_set).__name__}."
-        )
-    if eval_sample_weight is not None and len(eval_sample_weight) != len(eval_set):
-        raise ValueError(
-            "eval_sample_weight must have one entry per eval_set entry; got "
-            f"{len(eval_sample_weight)} for {len(eval_set)} eval sets."
-        )
-    return True
-
-
-def check_same_rows(n_X: int, n_y: int) -> None:
-    """Raise unless ``X`` and ``y`` have the same number of rows."""
-    if n_X != n_y:
-        raise ValueError(
-            f"X has {n_X} rows but y has {n_y} labels; they must have the same "
-            "number of samples."
-        )
-
-
-def check_classification_y(y) -> None:
-    """``check_classification_targets`` with ``y`` named in its errors."""
-    try:
-        check_classification_targets(y)
-    except ValueError as exc:
-        raise ValueError(f"y is not a classification target: {exc}") from exc
-    except TypeError as exc:
-        raise TypeError(
-            "y has labels that cannot be sorted (mixed types, or None among "
-            f"strings?): {exc}"
-        ) from exc
-
-
-def encode_labels(y, classes: np.ndarray, *, name: str) -> np.ndarray:
-    """Return the indices of ``y`` in the sorted ``classes`` (float64)."""
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    try:
-        idx = np.searchsorted(classes, y)
-        idx = np.clip(idx, 0, len(classes) - 1)
-        ok = classes[idx] == y
-    except TypeError as exc:
-        raise ValueError(f"{name} has labels not comparable with classes_.") from exc
-    if not np.all(ok):
-        unseen = np.unique(y[~ok])
-        raise ValueError(
-            f"{name} contains labels not seen in y: {unseen.tolist()!r}; "
-            f"classes_ is {classes.tolist()!r}."
-        )
-    return idx.astype(np.float64)
-
-
-#: Fitted state that does not end in ``_``.
-_FIT_PRIVATE = ("_y_dtype",)
-
-
-def _is_fitted_attr(key: str) -> bool:
-    return (key.endswith("_") and not key.startswith("__")) or key in _FIT_PRIVATE
-
-
-def _clear_fitted(estimator) -> None:
-    """Delete every fitted attribute (public ``name_`` and private state)."""
-    for key in [k for k in vars(estimator) if _is_fitted_attr(k)]:
-        delattr(estimator, key)
-
-
-def _copy_fitted(source, target) -> None:
-    """Give ``target`` every fitted attribute of ``source``."""
-    for key, value in vars(source).items():
-        if _is_fitted_attr(key):
-            setattr(target, key, value)
-
-
-#: Sample weights whose largest entry lies outside [2**-64, 2**64] are divided
-#: by that largest entry (ratios kept to an ulp; equal weights become 1, as if
-#: unweighted). The focal risk depends on weight ratios only, but the
-#: backends do not: XGBoost casts weights to float32 (1e300 overflows and
-#: raises), and weighted Hessians of 1e-30 fall below any ``min_child_weight``
-#: (no split at all). Weights of any realistic scale are left untouched.
-WEIGHT_SCALE_BOUNDS = (2.0**-64, 2.0**64)
-
-
-def _tame_weight_scale(w, top=None):
-    """``w`` divided by its largest entry when that lies outside the bounds.
-
-    ``top``: the largest entry, when the caller already has it (a dask
-    reduction computed with the other weight checks).
-    """
-    if w is None or w.shape[0] == 0:
-        return w
-    top = float(w.max() if top is None else top)
-    low, high = WEIGHT_SCALE_BOUNDS
-    if low <= top <= high or not (top > 0 and np.isfinite(top)):
-        return w
-    with np.errstate(under="ignore"):
-        return w / top
-
-
-def _n_rows(X):
-    return X.shape[0]
-
-
-def _take_rows(X, mask):
-    return X[mask] if not sp.issparse(X) else X[np.flatnonzero(mask)]
-
-
-def _check_estimator_alpha(alpha):
-    """Validate ``alpha`` before the target type is known."""
-    if alpha is None or isinstance(alpha, (str, numbers.Real)):
-        return check_alpha(alpha)
-    return check_alpha_vector(alpha)
-
-
-def make_loss(target_type, alpha, gamma, y_enc, sample_weight, n_outputs):
-    """Build the loss for a target type, with ``alpha="balanced"`` resolved.
-
-    Parameters
-    ----------
-    target_type : {"binary", "multiclass", "multilabel-indicator"}
-        From :func:`sklearn.utils.multiclass.type_of_target`.
-    alpha : float, array-like, "balanced" or None
-        The estimator's ``alpha``.
-    gamma : float
-        The estimator's ``gamma``.
-    y_enc : ndarray
-        Encoded targets (0/1, class indices or indicator matrix).
-    sample_weight : ndarray or None
-        Training weights (for ``"balanced"``).
-    n_outputs : int
-        Number of classes (multiclass) or labels (multi-label).
-
-    Returns
-    -------
-    BinaryFocalLoss, SoftmaxFocalLoss or MultiLabelFocalLoss
-    """
-    vector = alpha is not None and not isinstance(alpha, (str, numbers.Real))
-    if target_type == "binary":
-        if vector:
-            raise ValueError(
-                "alpha must be None, 'balanced' or a float in (0, 1) for a binary "
-                f"target; got {alpha!r}."
-            )
-        if alpha == "balanced":
-            alpha = BinaryFocalLoss("balanced", gamma).class_weights(
-                y_enc, sample_weight
-            )[1]
-        return BinaryFocalLoss(alpha, gamma)
-    if target_type == "multiclass":
-        if isinstance(alpha, numbers.Real):
-            # a scalar weighs every class the same (as kornia's focal loss does)
-            alpha = np.full(n_outputs, float(alpha))
-        elif isinstance(alpha, str) and alpha == "balanced":
-            alpha = SoftmaxFocalLoss("balanced", gamma).class_weights(
-                y_enc, n_outputs, sample_weight
-            )
-        loss = SoftmaxFocalLoss(alpha, gamma)
-        if loss.alpha is not None and loss.alpha.shape[0] != n_outputs:
-            raise ValueError(
-                f"alpha has {loss.alpha.shape[0]} entries but y has {n_outputs} "
-                "classes."
-            )
-        return loss
-    loss = MultiLabelFocalLoss(alpha, gamma)
-    if isinstance(loss.alpha, str):
-        alpha_1 = loss.class_weights(y_enc, sample_weight)[1]
-        # a label with a single class has alpha 0 or 1; its intercept is the
-        # bound whatever alpha is, so keep alpha inside (0, 1)
-        tiny = np.finfo(np.float64).eps
-        loss = MultiLabelFocalLoss(np.clip(alpha_1, tiny, 1 - tiny), gamma)
-    if isinstance(loss.alpha, np.ndarray) and loss.alpha.shape[0] != n_outputs:
-        raise ValueError(
-            f"alpha has {loss.alpha.shape[0]} entries but y has {n_outputs} labels."
-        )
-    return loss
-
-
 @dataclass
-class _EvalData:
-    """One prepared evaluation set: features, encoded labels, weights."""
+class EvalData:
+    """One prepared evaluation set: features, encoded labels, weights, name."""
 
-    X: object
+    X: Any
     y: np.ndarray
     sample_weight: np.ndarray | None
+    name: str
+
+
+#: The docstring sections shared by every estimator, see :func:`fill_doc`.
+NOTES = {
+    "inputs": (
+        "Inputs: dense arrays (float32 is kept), scipy sparse CSR/CSC (XGBoost "
+        "treats an absent entry as missing, LightGBM as zero), pandas and polars "
+        "frames (categorical columns as above; text columns are refused by "
+        "name), NaN as a missing value. Persistence: pickle/joblib, or "
+        ":meth:`save_model` / :meth:`load_model` in the native format, which "
+        "predict bit-identically."
+    ),
+    "explain": (
+        "Explaining the model: ``booster_`` predicts the focal margin, "
+        "intercept included{where}, which is :meth:`decision_function` with "
+        '``probability="focal"``; SHAP values of ``booster_`` '
+        "(``shap.TreeExplainer(clf.booster_)`` or ``booster_.predict(..., "
+        "{contrib}=True)``) add up to that margin. With the default "
+        '``probability="posterior"`` the decision function is a monotone map of '
+        "the margin (``loss_.posterior_raw_prediction``), so the same SHAP values "
+        "rank features and samples the same way but do not add up to it."
+    ),
+}
+
+
+def fill_doc(**sections: str):
+    """Class decorator: replace ``%(name)s`` markers of the docstring.
+
+    Each value is inserted as given (already indented); the markers keep the
+    literal docstring readable and make generated sections (parameters,
+    attributes, shared notes) written once.
+    """
+
+    def decorate(cls):
+        doc = cls.__doc__
+        for name, text in sections.items():
+            doc = doc.replace(f"%({name})s", text)
+        cls.__doc__ = doc
+        return cls
+
+    return decorate
+
+
+def paragraph(text: str, indent: str = "    ") -> str:
+    """Return ``text`` wrapped to the docstrings' width, continuation indented."""
+    import textwrap
+
+    return textwrap.fill(
+        text, 80, initial_indent=indent, subsequent_indent=indent
+    ).lstrip()
+
+
+def estimator_sections(params, *, booster, intercept, extra_attributes=()) -> dict:
+    """Return the generated docstring sections of an estimator's table."""
+    return {
+        "parameters": parameters_doc(params).lstrip(),
+        "attributes": _persist.attributes_doc(
+            booster=booster, intercept=intercept, extra=extra_attributes
+        ).lstrip(),
+        "inputs": paragraph(NOTES["inputs"]),
+    }
 
 
 class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
-    """Shared ``fit`` / ``predict`` machinery for the focal classifiers.
+    """Shared ``fit`` / ``predict`` machinery of the focal classifiers.
 
-    Subclasses implement ``_backend_params()`` (validated native parameters),
-    ``_fit_backend(...)`` and ``_raw_margin(X)`` (margin *without* intercept
-    for backends that do not store it, with it for those that do).
+    A backend sets the class attributes below and implements
+    ``_fixed_params(params, seed, booster_params)`` (its fixed native
+    parameters added),
+    ``_fit_backend(X, y, w, evals, loss, log, params)``, ``_margin(X)``,
+    ``_n_splits()``, ``_feature_importances(importance_type)``,
+    ``_save_native`` and ``_load_native``.
     """
+
+    #: The parameter table (focalboost._params).
+    _params: tuple[Param, ...] = ()
+    #: Native names ``booster_params`` may not set.
+    _reserved_params: tuple[str, ...] = ()
+    #: Native names of ``min_child_weight`` (the first) and its aliases.
+    _min_child_weight_keys: tuple[str, ...] = ("min_child_weight",)
+    #: Native names of a minimum row count per leaf (LightGBM), else empty.
+    _min_child_rows_keys: tuple[str, ...] = ()
+    #: Least native value the scaling gives (a backend whose split search
+    #: fails on Hessian sums near zero sets it above that).
+    _min_child_weight_floor: float = 0.0
 
     # ------------------------------------------------------------- sklearn API
     def __sklearn_tags__(self):
@@ -375,57 +186,20 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
-    def _validate_common_params(self):
-        _check_estimator_alpha(self.alpha)
-        if check_gamma(self.gamma) > MAX_GAMMA:
-            raise ValueError(
-                f"gamma must be <= {MAX_GAMMA:g}; got {self.gamma!r}. The focal "
-                "weight (1 - p)**gamma is then below 1e-30 for every sample the "
-                "model gets even half right, so no tree can split (usual values: "
-                "0.5 to 5)."
-            )
-        if not isinstance(self.hessian, str) or self.hessian not in HESSIAN_POLICIES:
-            raise ValueError(
-                f"hessian must be one of {HESSIAN_POLICIES}; got {self.hessian!r}."
-            )
-        self._check_probability()
-        check_int("n_estimators", self.n_estimators, low=0)
-        check_real("learning_rate", self.learning_rate, low=0, low_open=True)
-        check_int(
-            "early_stopping_rounds", self.early_stopping_rounds, low=1, allow_none=True
-        )
-        if self.booster_params is not None and not isinstance(
-            self.booster_params, dict
-        ):
-            raise TypeError(
-                "booster_params must be a dict of native parameters or None; got "
-                f"{type(self.booster_params).__name__}."
-            )
-        reserved = set(self.booster_params or {}) & self._reserved_params
-        if reserved:
-            raise ValueError(
-                f"booster_params must not set {sorted(reserved)}: focalboost owns the "
-                "objective, the intercept and the metric, and the focal `alpha` / "
-                "`gamma` are estimator parameters (use reg_alpha / min_split_loss "
-                "for the backend's regularisers)."
-            )
-        self._check_importance_type()
+    # ------------------------------------------------------------ parameters
+    def _backend_params(self) -> dict[str, Any]:
+        """Validate every parameter; return the backend's native parameters.
 
-    def _seed(self):
-        if self.random_state is None:
-            return None
-        if isinstance(self.random_state, numbers.Integral) and not isinstance(
-            self.random_state, bool
-        ):
-            return int(self.random_state)
-        try:
-            rng = check_random_state(self.random_state)
-        except ValueError as exc:
-            raise ValueError(
-                "random_state must be None, an int or a numpy RandomState; got "
-                f"{self.random_state!r}."
-            ) from exc
-        return int(rng.randint(np.iinfo(np.int32).max))
+        The table's native values, the seed, then ``booster_params`` (which
+        wins over the table), then the backend's fixed ones.
+        """
+        params = native_params(self, self._params)
+        seed = seed_from(self.random_state)
+        extra = check_booster_params(self.booster_params, self._reserved_params)
+        return self._fixed_params(params, seed, extra)
+
+    def _fixed_params(self, params, seed, booster_params) -> dict[str, Any]:
+        raise NotImplementedError
 
     def _kernel_threads(self) -> int | None:
         """Threads of the compiled objective kernel: ``n_jobs`` when positive.
@@ -436,12 +210,7 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         n_jobs = self.n_jobs
         return int(n_jobs) if n_jobs is not None and n_jobs >= 1 else None
 
-    def _validate_X(self, X, *, reset):
-        return check_X(self, X, reset=reset)
-
-    def _encode_y(self, y, *, name):
-        return encode_labels(y, self.classes_, name=name)
-
+    # -------------------------------------------------------------------- fit
     def fit(self, X, y, sample_weight=None, eval_set=None, eval_sample_weight=None):
         """Fit the focal-loss boosted model.
 
@@ -468,33 +237,33 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         try:
             return self._fit(X, y, sample_weight, eval_set, eval_sample_weight)
         except BaseException:
-            _clear_fitted(self)  # never leave a half-fitted estimator behind
+            _persist.clear(self)  # never leave a half-fitted estimator behind
             raise
 
     def _fit(self, X, y, sample_weight, eval_set, eval_sample_weight):
-        self._validate_common_params()
         native = self._backend_params()
         X = check_X(self, X, reset=True)
-        y = _check_y(y, type(self).__name__)
-        check_same_rows(_n_rows(X), y.shape[0])
+        y = check_y(y, type(self).__name__)
+        check_same_rows(X.shape[0], y.shape[0])
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
         check_classification_y(y)
-        w = check_sample_weight(sample_weight, _n_rows(X))
+        w = check_sample_weight(sample_weight, X.shape[0])
         if w is not None and np.any(w == 0):
             keep = w > 0
-            X, y, w = _take_rows(X, keep), y[keep], w[keep]
-        w = _tame_weight_scale(w)
+            X, y, w = take_rows(X, keep), y[keep], w[keep]
+        w = tame_weight_scale(w)
         y_type = type_of_target(y, input_name="y", raise_unknown=True)
         self._set_target(y_type, y, lambda: np.unique(y))
         if y_type == "multilabel-indicator":
             y_enc = np.asarray(y, dtype=np.float64)
         else:
-            y_enc = self._encode_y(y, name="y")
+            y_enc = encode_labels(y, self.classes_, name="y")
         evals = self._prepare_eval_sets(eval_set, eval_sample_weight)
         loss, metric = self._fit_loss(y_enc, w, evals)
         native = self._scale_min_child_weight(native)
-        self._fit_backend(X, y_enc, w, evals, loss, metric, native)
+        log = TrainingLog(metric, [e.name for e in evals], self.early_stopping_rounds)
+        self._fit_backend(X, y_enc, w, evals, loss, log, native)
         self._warn_if_no_split(y_enc, w, native)
         return self
 
@@ -525,8 +294,8 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         self.target_type_ = y_type
         self.n_outputs_ = 1 if y_type == "binary" else int(self.classes_.shape[0])
 
-    def _fit_loss(self, y_enc, w, evals):
-        """Set ``loss_``, ``alpha_`` and ``intercept_``; return (loss, eval metric).
+    def _fit_loss(self, y_enc, w, evals) -> tuple[Any, EvalMetric]:
+        """Set ``loss_``, ``intercept_`` and ``hessian_scale_``; return the metric too.
 
         ``y_enc`` and ``w`` are the encoded labels and weights (or, on Dask, a
         small data set with the same per-class totals); ``evals`` the prepared
@@ -541,30 +310,20 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
             self.target_type_, self.alpha, self.gamma, y_enc, w, self.n_outputs_
         )
         self.loss_ = loss
-        self.alpha_ = loss.alpha
         self.intercept_ = loss.fit_intercept_only(y_enc, w)
         self.hessian_scale_ = hessian_scale(
             loss, y_enc, w, self.intercept_, self.hessian
         )[0]
         return loss, resolve_eval_metric(self.eval_metric, loss)
 
-    #: Native names of ``min_child_weight`` (the first) and its aliases that
-    #: ``booster_params`` may set; set by each backend.
-    _min_child_weight_keys: tuple[str, ...] = ("min_child_weight",)
-    #: Native names of a minimum row count per leaf (LightGBM), else empty.
-    _min_child_rows_keys: tuple[str, ...] = ()
-    #: Least native value the scaling gives (a backend whose split search
-    #: fails on Hessian sums near zero sets it above that).
-    _min_child_weight_floor: float = 0.0
-
     def _scale_min_child_weight(self, params: dict) -> dict:
         """Native ``min_child_weight``: the parameter times ``hessian_scale_``.
 
         ``min_child_weight`` is in log-loss Hessian units, so the fit gives
         the backend ``min_child_weight * hessian_scale_`` (the same value at
-        ``gamma=0, alpha=None``). A value set in ``booster_params`` (under
-        any of the backend's names for it) is the native value itself and
-        is passed unchanged.
+        ``gamma=0, alpha=None``), at least ``_min_child_weight_floor``. A
+        value set in ``booster_params`` (under any of the backend's names
+        for it) is the native value itself and is passed unchanged.
         """
         key, *aliases = self._min_child_weight_keys
         given = set(self.booster_params or {})
@@ -575,6 +334,42 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         native = max(params[key] * self.hessian_scale_, self._min_child_weight_floor)
         return dict(params, **{key: native})
 
+    def _finish_training(self, log: TrainingLog, n_rounds: int) -> None:
+        """Set ``best_iteration_`` and ``evals_result_`` from the record."""
+        self.best_iteration_ = log.best_iteration(n_rounds)
+        self.evals_result_ = log.evals_result()
+
+    def _prepare_eval_sets(self, eval_set, eval_sample_weight) -> list[EvalData]:
+        if not check_eval_set(eval_set, eval_sample_weight):
+            return []
+        out = []
+        for i, (Xe, ye) in enumerate(eval_set):
+            try:
+                Xe = check_X(self, Xe, reset=False)
+            except (ValueError, TypeError) as exc:
+                raise type(exc)(f"eval_set[{i}] X: {exc}") from exc
+            ye = np.asarray(ye)
+            if ye.shape[0] != Xe.shape[0]:
+                raise ValueError(
+                    f"eval_set[{i}] has {Xe.shape[0]} rows in X but {ye.shape[0]} "
+                    "labels in y."
+                )
+            multilabel = self.target_type_ == "multilabel-indicator"
+            zero_one = bool(np.all(np.isin(ye, (0, 1)))) if multilabel else True
+            check_eval_labels(i, ye.shape, self.target_type_, self.n_outputs_, zero_one)
+            if multilabel:
+                ye = ye.astype(np.float64)
+            else:
+                ye = encode_labels(ye, self.classes_, name=f"eval_set[{i}] y")
+            we = None
+            if eval_sample_weight is not None:
+                name = f"eval_sample_weight[{i}]"
+                we = check_sample_weight(eval_sample_weight[i], Xe.shape[0], name=name)
+                we = tame_weight_scale(we)
+            out.append(EvalData(Xe, ye, we, f"validation_{i}"))
+        return out
+
+    # ------------------------------------------------------- when nothing split
     def _warn_if_no_split(self, y_enc, w, params: dict) -> None:
         """Warn when boosting rounds were asked for but no tree ever split.
 
@@ -604,10 +399,9 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
             (params[k] for k in self._min_child_weight_keys if k in params), 0.0
         )
         total = hessian_scale(self.loss_, y_enc, w, self.intercept_, self.hessian)[1]
-        scale = self.hessian_scale_
         focal = (
             f"gamma={self.gamma!r} and alpha={self.alpha!r} make the focal "
-            f"Hessians {scale:.3g} x the log loss's at the intercept"
+            f"Hessians {self.hessian_scale_:.3g} x the log loss's at the intercept"
         )
         units = (
             f"min_child_weight={self.min_child_weight!r} in log-loss units, "
@@ -630,50 +424,6 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
             "min_child_weight (or gamma) if the data should allow splits."
         )
 
-    def _prepare_eval_sets(self, eval_set, eval_sample_weight):
-        if not check_eval_set(eval_set, eval_sample_weight):
-            return []
-        out = []
-        for i, (Xe, ye) in enumerate(eval_set):
-            try:
-                Xe = self._validate_X(Xe, reset=False)
-            except (ValueError, TypeError) as exc:
-                raise type(exc)(f"eval_set[{i}] X: {exc}") from exc
-            ye = np.asarray(ye)
-            if ye.shape[0] != Xe.shape[0]:
-                raise ValueError(
-                    f"eval_set[{i}] has {Xe.shape[0]} rows in X but {ye.shape[0]} "
-                    "labels in y."
-                )
-            if self.target_type_ == "multilabel-indicator":
-                if (
-                    ye.ndim != 2
-                    or ye.shape[1] != self.n_outputs_
-                    or not np.all(np.isin(ye, (0, 1)))
-                ):
-                    raise ValueError(
-                        f"eval_set[{i}] y must be a 0/1 indicator matrix with "
-                        f"{self.n_outputs_} columns; got shape {ye.shape}."
-                    )
-                ye = ye.astype(np.float64)
-            else:
-                if ye.ndim != 1 and not (ye.ndim == 2 and ye.shape[1] == 1):
-                    raise ValueError(
-                        f"eval_set[{i}] y must be 1-D; got shape {ye.shape}."
-                    )
-                ye = self._encode_y(ye, name=f"eval_set[{i}] y")
-            we = None
-            if eval_sample_weight is not None:
-                we = _tame_weight_scale(
-                    check_sample_weight(
-                        eval_sample_weight[i],
-                        Xe.shape[0],
-                        name=f"eval_sample_weight[{i}]",
-                    )
-                )
-            out.append(_EvalData(Xe, ye, we))
-        return out
-
     # ------------------------------------------------------ fitted model view
     @property
     def n_classes_(self) -> int:
@@ -683,22 +433,19 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         """
         return len(self.classes_)
 
-    #: Accepted ``importance_type`` values; set by each backend.
-    _importance_types: tuple[str, ...] = ()
+    @property
+    def alpha_(self):
+        """The resolved ``alpha`` (numbers when ``alpha="balanced"``)."""
+        return self.loss_.alpha
 
-    def _check_importance_type(self) -> str:
-        """Return the resolved ``importance_type``, or raise naming it."""
-        value = self.importance_type
-        if value is None and None in self._importance_types:
-            return self._default_importance_type()
-        if not isinstance(value, str) or value not in self._importance_types:
-            choices = [c for c in self._importance_types if c is not None]
-            raise ValueError(
-                f"importance_type must be one of {choices}"
-                + (" or None" if None in self._importance_types else "")
-                + f"; got {value!r}."
-            )
-        return value
+    def _importance_type(self) -> str:
+        """Return the checked ``importance_type``, None resolved."""
+        entry = next(p for p in self._params if p.name == "importance_type")
+        value = entry.check("importance_type", self.importance_type)
+        return self._default_importance_type() if value is None else value
+
+    def _default_importance_type(self) -> str:
+        raise NotImplementedError
 
     @property
     def feature_importances_(self) -> np.ndarray:
@@ -714,7 +461,7 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         ndarray of shape (``n_features_in_``,)
         """
         check_is_fitted(self)
-        return self._feature_importances(self._check_importance_type())
+        return self._feature_importances(self._importance_type())
 
     # ------------------------------------------------------------- persistence
     def save_model(self, fname: str | os.PathLike) -> None:
@@ -772,21 +519,15 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         # restore into a fresh estimator: a failure leaves this one as it was
         new = type(self)()
         _persist.restore(new, text, repr(fname))
-        _clear_fitted(self)
+        new.booster_ = booster
         self.set_params(**new.get_params(deep=False))
-        _copy_fitted(new, self)
-        self.booster_ = booster
+        _persist.copy(new, self)
         return self
 
     # ----------------------------------------------------------------- predict
-    def _check_probability(self):
-        if not isinstance(self.probability, str) or self.probability not in (
-            "posterior",
-            "focal",
-        ):
-            raise ValueError(
-                f"probability must be 'posterior' or 'focal'; got {self.probability!r}."
-            )
+    def _check_probability(self) -> None:
+        entry = next(p for p in self._params if p.name == "probability")
+        entry.check("probability", self.probability)
 
     def decision_function(self, X) -> np.ndarray:
         """Log-odds of :meth:`predict_proba`.
@@ -810,7 +551,7 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         self._check_probability()
-        X = self._validate_X(X, reset=False)
+        X = check_X(self, X, reset=False)
         margin = np.asarray(self._margin(X), dtype=np.float64)
         if self.probability == "posterior":
             return self.loss_.posterior_raw_prediction(margin)
@@ -830,12 +571,11 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
             Binary: ``[1 - p, p]`` with ``p = expit(decision)``; multiclass:
             ``softmax(decision)`` (rows sum to 1); multi-label: ``expit`` of
             each label's value. Posterior estimates with
-            ``probability="posterior"``, raw focal probabilities with
-            ``"focal"``. Columns ordered as ``classes_``; float64.
+            ``probability="posterior"`` (whose calibration degrades with
+            model complexity, see the user guide), raw focal probabilities
+            with ``"focal"``. Columns ordered as ``classes_``; float64.
         """
-        return self._proba_from_decision(self.decision_function(X))
-
-    def _proba_from_decision(self, decision: np.ndarray) -> np.ndarray:
+        decision = self.decision_function(X)
         if self.target_type_ == "binary":
             return np.column_stack([expit(-decision), expit(decision)])
         if self.target_type_ == "multiclass":
@@ -859,9 +599,7 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
             (``decision`` from :meth:`decision_function`), i.e. the argmax of
             :meth:`predict_proba` (per label for multi-label).
         """
-        return self._labels_from_decision(self.decision_function(X))
-
-    def _labels_from_decision(self, decision: np.ndarray) -> np.ndarray:
+        decision = self.decision_function(X)
         if self.target_type_ == "binary":
             return self.classes_[(decision > 0).astype(np.intp)]
         if self.target_type_ == "multiclass":

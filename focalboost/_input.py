@@ -22,13 +22,14 @@ No pandas or polars import happens unless the user passes one of their frames.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 from sklearn.utils.validation import validate_data
 
+from ._compat import input_error_kind, names_input
+
+__all__ = ["categorical_indices", "check_X"]
+
 _ACCEPT_SPARSE = ("csr", "csc")
-_NAMES_X = re.compile(r"\bX\b")
 
 
 def _is_pandas_frame(X) -> bool:
@@ -196,17 +197,18 @@ def _validate(estimator, X, *, reset: bool):
         )
     except (ValueError, TypeError) as exc:
         msg = str(exc)
-        if "Complex data not supported" in msg:
+        kind = input_error_kind(msg)
+        if kind == "complex":
             raise ValueError(
                 "X must be real-valued: Complex data not supported."
             ) from exc
-        if "could not convert" in msg or "must be a string or a" in msg:
+        if kind == "not numeric":
             raise TypeError(
                 "X must be numeric (object and string arrays are not accepted; "
                 "use a DataFrame with 'category' columns for categorical "
                 f"features): {msg}"
             ) from exc
-        if _NAMES_X.search(msg):
+        if names_input(msg, "X"):
             raise
         raise type(exc)(f"X is not valid: {msg}") from exc
 

@@ -1,36 +1,27 @@
-"""Focal loss -> XGBoost / LightGBM callables.
+"""The training objective, backend-neutral: the loss, weights and Hessian policy.
 
-The glue is deliberately thin: one :class:`FocalObjective` owns the labels, the
-sample weights and the Hessian policy (clip the per-sample Hessian first, then
-multiply by the weight), and the backend classes only adapt the call
-signature. Everything is a module-level class holding plain arrays, so the
-callables pickle (which the Dask backends need).
+:func:`make_loss` builds the loss of a target type (``alpha="balanced"``
+resolved); :func:`hessian_scale` measures the focal Hessians against the log
+loss's, which sets the native ``min_child_weight``. One
+:class:`FocalObjective` owns the labels, the sample weights and the Hessian
+policy (clip the per-sample Hessian first, then multiply by the weight); the
+backend modules only adapt its call signature. Everything is a module-level
+class holding plain arrays, so the callables pickle (the Dask backends need
+that).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+import numbers
 
 import numpy as np
-from sklearn.metrics import average_precision_score, log_loss, roc_auc_score
 
 from . import _kernels
 from ._link import as_float64
+from .losses import BinaryFocalLoss, MultiLabelFocalLoss, SoftmaxFocalLoss
 
-__all__ = [
-    "EarlyStopping",
-    "EvalMetric",
-    "FocalObjective",
-    "LightGBMMetric",
-    "LightGBMObjective",
-    "MetricRecorder",
-    "XGBoostMetric",
-    "XGBoostObjective",
-    "hessian_scale",
-    "resolve_eval_metric",
-]
+__all__ = ["FocalObjective", "hessian_scale", "make_loss", "round_mantissa"]
 
 
 def round_mantissa(values: np.ndarray, bits: int) -> np.ndarray:
@@ -121,6 +112,69 @@ def hessian_scale(loss, y_true, sample_weight, intercept, hessian):
     return total / total0, total
 
 
+def make_loss(target_type, alpha, gamma, y_enc, sample_weight, n_outputs):
+    """Build the loss for a target type, with ``alpha="balanced"`` resolved.
+
+    Parameters
+    ----------
+    target_type : {"binary", "multiclass", "multilabel-indicator"}
+        From :func:`sklearn.utils.multiclass.type_of_target`.
+    alpha : float, array-like, "balanced" or None
+        The estimator's ``alpha``.
+    gamma : float
+        The estimator's ``gamma``.
+    y_enc : ndarray
+        Encoded targets (0/1, class indices or indicator matrix).
+    sample_weight : ndarray or None
+        Training weights (for ``"balanced"``).
+    n_outputs : int
+        Number of classes (multiclass) or labels (multi-label).
+
+    Returns
+    -------
+    BinaryFocalLoss, SoftmaxFocalLoss or MultiLabelFocalLoss
+    """
+    vector = alpha is not None and not isinstance(alpha, (str, numbers.Real))
+    if target_type == "binary":
+        if vector:
+            raise ValueError(
+                "alpha must be None, 'balanced' or a float in (0, 1) for a binary "
+                f"target; got {alpha!r}."
+            )
+        if alpha == "balanced":
+            alpha = BinaryFocalLoss("balanced", gamma).class_weights(
+                y_enc, sample_weight
+            )[1]
+        return BinaryFocalLoss(alpha, gamma)
+    if target_type == "multiclass":
+        if isinstance(alpha, numbers.Real):
+            # a scalar weighs every class the same (as kornia's focal loss does)
+            alpha = np.full(n_outputs, float(alpha))
+        elif isinstance(alpha, str) and alpha == "balanced":
+            alpha = SoftmaxFocalLoss("balanced", gamma).class_weights(
+                y_enc, n_outputs, sample_weight
+            )
+        loss = SoftmaxFocalLoss(alpha, gamma)
+        if loss.alpha is not None and loss.alpha.shape[0] != n_outputs:
+            raise ValueError(
+                f"alpha has {loss.alpha.shape[0]} entries but y has {n_outputs} "
+                "classes."
+            )
+        return loss
+    loss = MultiLabelFocalLoss(alpha, gamma)
+    if isinstance(loss.alpha, str):
+        alpha_1 = loss.class_weights(y_enc, sample_weight)[1]
+        # a label with a single class has alpha 0 or 1; its intercept is the
+        # bound whatever alpha is, so keep alpha inside (0, 1)
+        tiny = np.finfo(np.float64).eps
+        loss = MultiLabelFocalLoss(np.clip(alpha_1, tiny, 1 - tiny), gamma)
+    if isinstance(loss.alpha, np.ndarray) and loss.alpha.shape[0] != n_outputs:
+        raise ValueError(
+            f"alpha has {loss.alpha.shape[0]} entries but y has {n_outputs} labels."
+        )
+    return loss
+
+
 class FocalObjective:
     """Weighted gradient and Hessian of a focal loss under a Hessian policy.
 
@@ -189,245 +243,3 @@ class FocalObjective:
             grad *= w
             hess *= w
         return grad, hess
-
-
-class XGBoostObjective(FocalObjective):
-    """``obj=`` callable for :func:`xgboost.train`.
-
-    Returns float32 arrays rounded by :func:`round_mantissa` so that integer
-    sample weights below 8 are exactly equivalent to repeated rows.
-    """
-
-    exact_weight_bits = 3
-
-    def __call__(self, predt, dtrain):
-        return self.gradient_hessian(predt)
-
-
-class LightGBMObjective(FocalObjective):
-    """``params["objective"]`` callable for :func:`lightgbm.train`."""
-
-    def __call__(self, preds, train_data):
-        return self.gradient_hessian(preds)
-
-
-# ----------------------------------------------------------------- eval metrics
-@dataclass(frozen=True)
-class EvalMetric:
-    """A metric of ``(y_true, raw_prediction, sample_weight)``.
-
-    Attributes
-    ----------
-    name : str
-        Name shown in the evaluation history.
-    func : callable
-        ``func(y_true, raw_prediction, sample_weight) -> float``.
-    greater_is_better : bool
-        Direction used by early stopping.
-    """
-
-    name: str
-    func: Callable
-    greater_is_better: bool
-
-    def __call__(self, y_true, raw_prediction, sample_weight=None) -> float:
-        """Evaluate the metric."""
-        return float(self.func(y_true, as_float64(raw_prediction), sample_weight))
-
-
-class _FocalMetric:
-    """Mean per-sample focal loss (summed over labels for multi-label)."""
-
-    def __init__(self, loss):
-        self.loss = loss
-
-    def __call__(self, y_true, raw_prediction, sample_weight):
-        values = self.loss.loss(y_true, raw_prediction)
-        if values.ndim == 2:
-            values = values.sum(axis=1)
-        return np.average(values, weights=sample_weight)
-
-
-class _ProbaMetric:
-    """A metric of probabilities: the loss's link is applied to the margin."""
-
-    def __init__(self, func, loss):
-        self.func = func
-        self.loss = loss
-
-    def __call__(self, y_true, raw_prediction, sample_weight):
-        proba = self.loss.predict_proba(raw_prediction)
-        return self.func(y_true, proba, sample_weight=sample_weight)
-
-
-def _indicator(y_true, proba):
-    """Targets as an indicator matrix matching ``proba`` (n, K) or (n, L)."""
-    if y_true.ndim == 2:
-        return y_true
-    return (y_true.astype(np.intp)[:, None] == np.arange(proba.shape[1])).astype(
-        np.float64
-    )
-
-
-def _logloss(y_true, proba, sample_weight=None):
-    if proba.ndim == 1:
-        return log_loss(y_true, proba, sample_weight=sample_weight, labels=[0, 1])
-    if y_true.ndim == 1:
-        labels = np.arange(proba.shape[1])
-        return log_loss(y_true, proba, sample_weight=sample_weight, labels=labels)
-    eps = np.finfo(np.float64).eps
-    p = np.clip(proba, eps, 1 - eps)
-    values = -(y_true * np.log(p) + (1 - y_true) * np.log1p(-p)).sum(axis=1)
-    return np.average(values, weights=sample_weight)
-
-
-def _brier(y_true, proba, sample_weight=None):
-    if proba.ndim == 1:
-        return np.average((proba - y_true) ** 2, weights=sample_weight)
-    sq = ((proba - _indicator(y_true, proba)) ** 2).sum(axis=1)
-    return np.average(sq, weights=sample_weight)
-
-
-def _roc_auc(y_true, proba, sample_weight=None):
-    if proba.ndim == 2 and y_true.ndim == 1:
-        return roc_auc_score(
-            y_true,
-            proba,
-            sample_weight=sample_weight,
-            multi_class="ovr",
-            labels=np.arange(proba.shape[1]),
-        )
-    return roc_auc_score(y_true, proba, sample_weight=sample_weight)
-
-
-def _average_precision(y_true, proba, sample_weight=None):
-    if proba.ndim == 2:
-        y_true = _indicator(y_true, proba)
-    return average_precision_score(y_true, proba, sample_weight=sample_weight)
-
-
-_NAMED_METRICS = {
-    "logloss": (_logloss, False),
-    "brier": (_brier, False),
-    "roc_auc": (_roc_auc, True),
-    "average_precision": (_average_precision, True),
-}
-
-EVAL_METRIC_NAMES = ("focal",) + tuple(_NAMED_METRICS)
-
-
-def resolve_eval_metric(eval_metric, loss) -> EvalMetric:
-    """Turn the estimators' ``eval_metric`` parameter into an :class:`EvalMetric`.
-
-    Parameters
-    ----------
-    eval_metric : None, str or callable
-        ``None`` or ``"focal"``: the training focal loss (lower is better;
-        summed over labels for multi-label). One of ``"logloss"``,
-        ``"brier"`` (lower is better), ``"roc_auc"`` (one-vs-rest for
-        multiclass), ``"average_precision"`` (macro over classes or labels;
-        higher is better), computed on the focal probabilities. A callable
-        ``f(y_true, y_score, sample_weight=None)`` receives the encoded
-        targets (0/1, class indices or the indicator matrix) and the
-        probabilities (positive class, (n, K) or (n, L)) and is minimised.
-    loss : BinaryFocalLoss, SoftmaxFocalLoss or MultiLabelFocalLoss
-        The training loss.
-
-    Returns
-    -------
-    EvalMetric
-    """
-    if eval_metric is None or (isinstance(eval_metric, str) and eval_metric == "focal"):
-        return EvalMetric("focal", _FocalMetric(loss), False)
-    if isinstance(eval_metric, str):
-        if eval_metric not in _NAMED_METRICS:
-            raise ValueError(
-                f"eval_metric must be None, a callable or one of {EVAL_METRIC_NAMES}; "
-                f"got {eval_metric!r}."
-            )
-        func, greater = _NAMED_METRICS[eval_metric]
-        return EvalMetric(eval_metric, _ProbaMetric(func, loss), greater)
-    if callable(eval_metric):
-        name = getattr(eval_metric, "__name__", type(eval_metric).__name__)
-        return EvalMetric(name, _ProbaMetric(eval_metric, loss), False)
-    raise TypeError(
-        f"eval_metric must be None, a callable or one of {EVAL_METRIC_NAMES}; "
-        f"got {eval_metric!r} of type {type(eval_metric).__name__}."
-    )
-
-
-class MetricRecorder:
-    """Evaluate a metric on the evaluation sets and keep a full-precision record.
-
-    The backends hand the callable their own data container; the recorder
-    maps it (by identity) to the encoded targets and weights the estimator
-    prepared, so labels and weights never round-trip through the backend
-    (XGBoost would keep only six decimals of a custom metric in its log, and
-    LightGBM's 1-D labels cannot hold a multi-label target).
-
-    Parameters
-    ----------
-    metric : EvalMetric
-        The metric.
-    sets : dict
-        ``{id(container): (name, y_true, sample_weight)}``.
-    """
-
-    def __init__(self, metric: EvalMetric, sets: dict):
-        self.metric = metric
-        self.sets = sets
-        self.history: dict[str, list[float]] = {
-            name: [] for name, _, _ in sets.values()
-        }
-
-    def evaluate(self, raw_prediction, container) -> float:
-        """Evaluate on ``container`` and append to its history."""
-        name, y_true, weight = self.sets[id(container)]
-        value = self.metric(y_true, raw_prediction, weight)
-        self.history[name].append(value)
-        return value
-
-
-class XGBoostMetric(MetricRecorder):
-    """``custom_metric=`` callable for :func:`xgboost.train`."""
-
-    def __call__(self, predt, dmatrix):
-        return self.metric.name, self.evaluate(predt, dmatrix)
-
-
-class LightGBMMetric(MetricRecorder):
-    """``feval=`` callable for :func:`lightgbm.train`."""
-
-    def __call__(self, preds, eval_data):
-        value = self.evaluate(preds, eval_data)
-        return self.metric.name, value, self.metric.greater_is_better
-
-
-class EarlyStopping:
-    """Stop when ``history`` has not strictly improved for ``rounds`` rounds.
-
-    Backend-neutral: reads the full-precision record of a
-    :class:`MetricRecorder` and knows the metric's direction explicitly
-    instead of guessing it from the metric's name.
-
-    Parameters
-    ----------
-    history : list of float
-        The record of the evaluation set that drives stopping.
-    rounds : int
-        Patience.
-    maximize : bool
-        Whether larger values are better.
-    """
-
-    def __init__(self, history: list[float], rounds: int, maximize: bool):
-        self.history = history
-        self.rounds = rounds
-        self.maximize = maximize
-        self.best_round = -1
-
-    def should_stop(self) -> bool:
-        """Update ``best_round`` (0-based) and say whether to stop now."""
-        values = np.asarray(self.history)
-        self.best_round = int(np.argmax(values) if self.maximize else np.argmin(values))
-        return len(values) - 1 - self.best_round >= self.rounds

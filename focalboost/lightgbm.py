@@ -1,8 +1,12 @@
-"""Focal-loss classifier on :func:`lightgbm.train` (public API only)."""
+"""Focal-loss classifier on :func:`lightgbm.train` (public API only).
+
+What is specific to LightGBM: the objective and metric call signatures, the
+``Dataset`` with the intercept as ``init_score``, folding the intercept into
+the first round's leaves, and the native text model. Everything else is the
+contract in :mod:`focalboost._base`.
+"""
 
 from __future__ import annotations
-
-from typing import Any, Literal
 
 import lightgbm as lgb
 import numpy as np
@@ -10,22 +14,66 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
 from . import _persist
-from ._base import FocalClassifierMixin, check_int, check_real
+from ._base import (
+    NOTES,
+    FocalClassifierMixin,
+    estimator_sections,
+    fill_doc,
+    paragraph,
+)
 from ._input import categorical_indices
-from ._objective import EarlyStopping, LightGBMMetric, LightGBMObjective
+from ._objective import FocalObjective
+from ._params import LIGHTGBM, LIGHTGBM_RESERVED, make_init
+from ._training import TrainingLog
 
-__all__ = ["FocalLGBMClassifier"]
+__all__ = [
+    "FocalLGBMClassifier",
+    "LightGBMEarlyStopping",
+    "LightGBMEval",
+    "LightGBMObjective",
+    "lgb_data",
+]
 
 
-def _lgb_data(X):
-    # LightGBM recognises scipy sparse *matrices* only, not sparse arrays.
+def lgb_data(X):
+    """``X`` as LightGBM takes it (scipy sparse *matrices*, not sparse arrays)."""
     if sp.issparse(X) and not isinstance(X, sp.spmatrix):
         return sp.csr_matrix(X) if X.format == "csr" else sp.csc_matrix(X)
     return X
 
 
-class _LightGBMEarlyStopping:
-    """:class:`~focalboost._objective.EarlyStopping` as a LightGBM callback.
+class LightGBMObjective(FocalObjective):
+    """``params["objective"]`` callable for :func:`lightgbm.train`."""
+
+    def __call__(self, preds, train_data):
+        """Return the weighted gradient and Hessian at LightGBM's raw scores."""
+        return self.gradient_hessian(preds)
+
+
+class LightGBMEval:
+    """``feval=`` callable on a :class:`~focalboost._training.TrainingLog`.
+
+    Parameters
+    ----------
+    log : TrainingLog
+        The record.
+    sets : dict
+        ``{id(dataset): (name, y_true, sample_weight)}``.
+    """
+
+    def __init__(self, log: TrainingLog, sets: dict):
+        self.log = log
+        self.sets = sets
+
+    def __call__(self, preds, eval_data):
+        """Return ``(metric name, value, greater is better)`` on ``eval_data``."""
+        name, y_true, weight = self.sets[id(eval_data)]
+        value = self.log.evaluate(name, y_true, preds, weight)
+        return self.log.metric.name, value, self.log.metric.greater_is_better
+
+
+class LightGBMEarlyStopping:
+    """The log's early stopping as a LightGBM callback.
 
     Unlike ``lightgbm.early_stopping`` (which watches every validation set),
     only the last ``eval_set`` entry drives stopping, as with XGBoost.
@@ -34,20 +82,51 @@ class _LightGBMEarlyStopping:
     order = 30
     before_iteration = False
 
-    def __init__(self, stopper: EarlyStopping):
-        self.stopper = stopper
+    def __init__(self, log: TrainingLog):
+        self.log = log
 
     def __call__(self, env):
-        if self.stopper.should_stop():
+        """Raise LightGBM's EarlyStopException when the log says to stop."""
+        if self.log.should_stop():
             raise lgb.callback.EarlyStopException(
-                self.stopper.best_round, env.evaluation_result_list
+                self.log.stopper.best_round, env.evaluation_result_list
             )
 
 
-class FocalLGBMClassifier(FocalClassifierMixin):
-    """Gradient-boosted trees trained with the binary focal loss via LightGBM.
+_SECTIONS = estimator_sections(
+    LIGHTGBM,
+    booster="lightgbm.Booster",
+    intercept="added to the booster's raw score by the first round's leaves",
+    extra_attributes=[
+        (
+            "feature_importances_",
+            "ndarray of shape (``n_features_in_``,)",
+            "Importances by ``importance_type``, as LGBMClassifier reports them.",
+        ),
+        ("n_classes_", "int", "``len(classes_)``."),
+        (
+            "best_score_",
+            "dict",
+            "Metric of every ``eval_set`` entry at ``best_iteration_``.",
+        ),
+    ],
+)
 
-    The focal-optimal constant margin (``intercept_``) is passed as
+
+@fill_doc(
+    **_SECTIONS,
+    explain=paragraph(
+        NOTES["explain"].format(
+            where=" (folded into the first round's leaves)", contrib="pred_contrib"
+        )
+    ),
+)
+class FocalLGBMClassifier(FocalClassifierMixin):
+    """Gradient-boosted trees trained with a focal loss via LightGBM.
+
+    Binary, multiclass (softmax focal loss) and multi-label (per-label sigmoid
+    focal loss, one model with one output per label) targets. The
+    focal-optimal constant margin (``intercept_``) is passed as
     ``init_score`` to the training and every evaluation ``Dataset``; LightGBM
     does not store ``init_score`` in the model, so after training it is added
     to every leaf of the first round's trees, and a booster saved with
@@ -55,136 +134,15 @@ class FocalLGBMClassifier(FocalClassifierMixin):
     the objective (LightGBM ignores ``Dataset`` weights for a callable
     objective); ``feature_pre_filter`` is off so tiny data sets work.
 
-    Parameters
-    ----------
-    alpha : float in (0, 1), array-like, "balanced" or None, default=None
-        Focal class weights. Binary: weight of the positive class
-        (``classes_[1]``), the negative class gets ``1 - alpha``. Multiclass:
-        an array of ``n_classes`` positive weights (a scalar weighs all classes
-        alike). Multi-label: a float in (0, 1) or one per label, the positive
-        weight of each label. ``None``: no class weighting; ``"balanced"``:
-        derived from the weighted class frequencies (binary: ``alpha`` = share
-        of the negative class; see :mod:`focalboost.losses`).
-    gamma : float >= 0, default=2.0
-        Focusing parameter; ``gamma=0`` and ``alpha=None`` is the log loss.
-    hessian : {"surrogate", "clipped"}, default="surrogate"
-        Hessian policy, see :data:`focalboost.losses.HESSIAN_POLICIES`.
-    probability : {"posterior", "focal"}, default="posterior"
-        What ``predict_proba`` returns (read at predict time, so it can be
-        switched on a fitted model with ``set_params``). ``"posterior"``: the
-        class posterior estimated from the focal margin by the closed-form
-        inverse of the focal risk minimiser (see
-        :meth:`focalboost.BinaryFocalLoss.posterior_raw_prediction`),
-        which undoes both the focusing (``gamma``) and the class weighting
-        (``alpha``): a 0.5 threshold is then the Bayes decision for accuracy.
-        ``"focal"``: the link of the raw margin (``expit`` / ``softmax``),
-        pulled toward 0.5 by ``gamma`` and shifted by ``alpha``. ``predict``
-        is the argmax of ``predict_proba`` and ``decision_function`` its
-        log-odds in either mode; rankings within a class (PR-AUC, ROC-AUC)
-        are the same in both.
-    n_estimators : int, default=100
-        Number of boosting rounds (0 gives the intercept-only model).
-    learning_rate : float, default=0.1
-        Shrinkage.
-    num_leaves : int, default=31
-        Maximum leaves per tree.
-    max_depth : int, default=-1
-        Maximum depth (-1: no limit).
-    min_child_weight : float, default=1e-3
-        Minimum sum of Hessians in a leaf, in log-loss Hessian units
-        (LightGBM's own default): the fit passes LightGBM
-        ``min_sum_hessian_in_leaf = min_child_weight * hessian_scale_``, the
-        ratio of the focal to the log-loss Hessians at the start of training
-        (so ``gamma=0, alpha=None`` is ``lightgbm.LGBMClassifier()``'s
-        model), and at least 1e-10 (below which LightGBM's split search
-        fails). ``min_child_samples`` is usually the binding constraint. A
-        value in ``booster_params`` (under any LightGBM alias) is passed
-        unscaled.
-    min_child_samples : int, default=20
-        ``min_data_in_leaf``.
-    subsample : float in (0, 1], default=1.0
-        ``bagging_fraction`` (active when ``subsample_freq > 0``).
-    subsample_freq : int, default=0
-        ``bagging_freq``.
-    colsample_bytree : float in (0, 1], default=1.0
-        ``feature_fraction``.
-    reg_lambda : float >= 0, default=0.0
-        ``lambda_l2``.
-    reg_alpha : float >= 0, default=0.0
-        ``lambda_l1``.
-    max_bin : int, default=255
-        Histogram bins.
-    n_jobs : int or None, default=None
-        ``num_threads``; None lets LightGBM decide.
-    random_state : int, RandomState instance or None, default=None
-        ``seed``. When set, also ``deterministic=True`` and
-        ``force_col_wise=True``, so that refits are bit-identical (override
-        them in ``booster_params`` if speed matters more).
-    device_type : str, default="cpu"
-        LightGBM device (``"cpu"``, ``"gpu"``, ``"cuda"``).
-    early_stopping_rounds : int or None, default=None
-        Stop when the last ``eval_set`` entry's metric has not improved for
-        this many rounds; predictions then use the best round.
-    eval_metric : None, str or callable, default=None
-        Metric recorded on ``eval_set``: None is the focal loss; see
-        :func:`focalboost._objective.resolve_eval_metric`.
-    importance_type : {"split", "gain"}, default="split"
-        What :attr:`feature_importances_` reports, as in
-        :class:`lightgbm.LGBMClassifier`: split counts or total gains (not
-        normalised).
-    booster_params : dict or None, default=None
-        Any other native LightGBM parameter, passed to :func:`lightgbm.train`.
+    %(parameters)s
 
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,) or (n_labels,)
-        Class labels (binary, multiclass) or ``arange(n_labels)`` (multi-label
-        indicator ``y``), as in scikit-learn.
-    target_type_ : {"binary", "multiclass", "multilabel-indicator"}
-        The target type seen in ``fit``.
-    n_outputs_ : int
-        Margins per sample: 1 (binary), ``n_classes`` or ``n_labels``.
-    n_features_in_ : int
-        Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (``n_features_in_``,)
-        Feature names, when ``X`` had string column names.
-    categories_ : dict
-        ``{column name: categories}`` of the categorical columns of a pandas
-        (``category``) or polars (``Categorical``/``Enum``) ``X``, split on
-        natively; at predict time values are matched to these categories by
-        value and an unseen value is a missing value. Empty otherwise.
-    alpha_ : float, ndarray or None
-        The resolved ``alpha`` (numbers when ``alpha="balanced"``).
-    intercept_ : float or ndarray of shape (``n_outputs_``,)
-        The focal-optimal constant margin(s) (added to the booster's raw score).
-    hessian_scale_ : float
-        Total focal Hessian at ``intercept_`` over the total log-loss Hessian
-        at the log-loss intercept (1 at ``gamma=0, alpha=None``); the native
-        ``min_child_weight`` is ``min_child_weight * hessian_scale_``.
-    booster_ : lightgbm.Booster
-        The fitted booster.
-    best_iteration_ : int
-        0-based index of the last round used for prediction.
-    evals_result_ : dict
-        Per-round metric history, ``{"validation_0": {"focal": [...]}, ...}``.
+    %(attributes)s
 
     Notes
     -----
-    Inputs: dense arrays (float32 is kept), scipy sparse CSR/CSC (XGBoost
-    treats an absent entry as missing, LightGBM as zero), pandas and polars
-    frames (categorical columns as above; text columns are refused by name),
-    NaN as a missing value. Persistence: pickle/joblib, or :meth:`save_model`
-    / :meth:`load_model` in the native format, which predict bit-identically.
+    %(inputs)s
 
-    Explaining the model: ``booster_`` predicts the focal margin, intercept
-    included (folded into the first round's leaves), which is
-    :meth:`decision_function` with ``probability="focal"``; SHAP values of
-    ``booster_`` (``shap.TreeExplainer(clf.booster_)`` or
-    ``booster_.predict(..., pred_contrib=True)``) add up to that margin. With
-    the default ``probability="posterior"`` the decision function is a
-    monotone map of the margin (``loss_.posterior_raw_prediction``), so the
-    same SHAP values rank features and samples the same way but do not add
-    up to it.
+    %(explain)s
 
     Where this differs from :class:`lightgbm.LGBMClassifier`, on purpose:
 
@@ -212,6 +170,8 @@ class FocalLGBMClassifier(FocalClassifierMixin):
     True
     """
 
+    _params = LIGHTGBM
+    _reserved_params = LIGHTGBM_RESERVED
     _min_child_weight_keys = (
         "min_sum_hessian_in_leaf",
         "min_sum_hessian_per_leaf",
@@ -230,201 +190,72 @@ class FocalLGBMClassifier(FocalClassifierMixin):
         "min_child_samples",
         "min_samples_leaf",
     )
-    _reserved_params = frozenset(
-        {
-            "objective",
-            "metric",
-            "num_class",
-            "init_score",
-            "alpha",
-            "gamma",
-            "num_iterations",
-            "n_estimators",
-            "num_boost_round",
-            "num_trees",
-        }
-    )
+    __init__ = make_init(LIGHTGBM, "FocalLGBMClassifier", __name__)
 
-    def __init__(
-        self,
-        alpha: float | Literal["balanced"] | None = None,
-        gamma: float = 2.0,
-        hessian: Literal["surrogate", "clipped"] = "surrogate",
-        *,
-        probability: Literal["posterior", "focal"] = "posterior",
-        n_estimators: int = 100,
-        learning_rate: float = 0.1,
-        num_leaves: int = 31,
-        max_depth: int = -1,
-        min_child_weight: float = 1e-3,
-        min_child_samples: int = 20,
-        subsample: float = 1.0,
-        subsample_freq: int = 0,
-        colsample_bytree: float = 1.0,
-        reg_lambda: float = 0.0,
-        reg_alpha: float = 0.0,
-        max_bin: int = 255,
-        n_jobs: int | None = None,
-        random_state: int | np.random.RandomState | None = None,
-        device_type: str = "cpu",
-        early_stopping_rounds: int | None = None,
-        eval_metric: str | Any | None = None,
-        importance_type: Literal["split", "gain"] = "split",
-        booster_params: dict[str, Any] | None = None,
-    ):
-        self.alpha = alpha
-        self.gamma = gamma
-        self.hessian = hessian
-        self.probability = probability
-        self.n_estimators = n_estimators
-        self.learning_rate = learning_rate
-        self.num_leaves = num_leaves
-        self.max_depth = max_depth
-        self.min_child_weight = min_child_weight
-        self.min_child_samples = min_child_samples
-        self.subsample = subsample
-        self.subsample_freq = subsample_freq
-        self.colsample_bytree = colsample_bytree
-        self.reg_lambda = reg_lambda
-        self.reg_alpha = reg_alpha
-        self.max_bin = max_bin
-        self.n_jobs = n_jobs
-        self.random_state = random_state
-        self.device_type = device_type
-        self.early_stopping_rounds = early_stopping_rounds
-        self.eval_metric = eval_metric
-        self.importance_type = importance_type
-        self.booster_params = booster_params
-
-    def _backend_params(self) -> dict[str, Any]:
-        if not isinstance(self.device_type, str):
-            raise TypeError(f"device_type must be a string; got {self.device_type!r}.")
-        params: dict[str, Any] = {
-            "learning_rate": check_real(
-                "learning_rate", self.learning_rate, low=0, low_open=True
-            ),
-            "num_leaves": check_int("num_leaves", self.num_leaves, low=2),
-            "max_depth": check_int("max_depth", self.max_depth, low=-1),
-            "min_sum_hessian_in_leaf": check_real(
-                "min_child_weight", self.min_child_weight, low=0
-            ),
-            "min_data_in_leaf": check_int(
-                "min_child_samples", self.min_child_samples, low=0
-            ),
-            "bagging_fraction": check_real(
-                "subsample", self.subsample, low=0, high=1, low_open=True
-            ),
-            "bagging_freq": check_int("subsample_freq", self.subsample_freq, low=0),
-            "feature_fraction": check_real(
-                "colsample_bytree", self.colsample_bytree, low=0, high=1, low_open=True
-            ),
-            "lambda_l2": check_real("reg_lambda", self.reg_lambda, low=0),
-            "lambda_l1": check_real("reg_alpha", self.reg_alpha, low=0),
-            "max_bin": check_int("max_bin", self.max_bin, low=2),
-            "device_type": self.device_type,
-            "feature_pre_filter": False,
-            "verbosity": -1,
-        }
-        if self.n_jobs is not None:
-            params["num_threads"] = check_int("n_jobs", self.n_jobs)
-        seed = self._seed()
+    def _fixed_params(self, params, seed, booster_params):
+        params.update(feature_pre_filter=False, verbosity=-1)
         if seed is not None:
             # bit-identical refits: a fixed histogram layout (LightGBM otherwise
             # times row- and column-wise at construction and keeps the faster)
             # and deterministic summation; booster_params may override both
             params.update(seed=seed, deterministic=True, force_col_wise=True)
-        params.update(self.booster_params or {})
+        params.update(booster_params)
         params["metric"] = "None"
         return params
 
+    # -------------------------------------------------------------- training
     def _init_score(self, n_rows):
-        return (
-            np.tile(self.intercept_, (n_rows, 1))
-            if self.n_outputs_ > 1
-            else (np.full(n_rows, self.intercept_))
+        if self.n_outputs_ > 1:
+            return np.tile(self.intercept_, (n_rows, 1))
+        return np.full(n_rows, self.intercept_)
+
+    def _dataset(self, X, y, params, reference=None):
+        # LightGBM labels are 1-D; the objective and metric own the real
+        # targets, so a multi-label indicator is represented by zeros
+        label = y if y.ndim == 1 else np.zeros(y.shape[0])
+        return lgb.Dataset(
+            lgb_data(X),
+            label=label,
+            init_score=self._init_score(X.shape[0]),
+            reference=reference,
+            params={
+                "feature_pre_filter": False,
+                "verbosity": -1,
+                "max_bin": params["max_bin"],
+            },
+            free_raw_data=True,
+            # category codes of pandas/polars categorical columns (_input)
+            categorical_feature=categorical_indices(self) or "auto",
         )
 
-    def _fit_backend(self, X, y, w, evals, loss, metric, params):
-        dataset_params = {
-            "feature_pre_filter": False,
-            "verbosity": -1,
-            "max_bin": params["max_bin"],
-        }
+    def _fit_backend(self, X, y, w, evals, loss, log, params):
         if self.n_outputs_ > 1:
             params = dict(params, num_class=self.n_outputs_)
-
-        def label(y_enc):
-            # LightGBM labels are 1-D; the objective and metric own the real
-            # targets, so a multi-label indicator is represented by zeros.
-            return y_enc if y_enc.ndim == 1 else np.zeros(y_enc.shape[0])
-
-        # category codes of pandas/polars categorical columns (focalboost._input)
-        cats = categorical_indices(self) or "auto"
-        train = lgb.Dataset(
-            _lgb_data(X),
-            label=label(y),
-            init_score=self._init_score(X.shape[0]),
-            params=dataset_params,
-            free_raw_data=True,
-            categorical_feature=cats,
-        )
+        train = self._dataset(X, y, params)
         if self.n_estimators == 0:
             self.booster_ = lgb.Booster(dict(params, objective="none"), train)
-            self.best_iteration_ = -1
-            self.evals_result_ = {}
+            self._finish_training(log, 0)
+            self._set_booster_best_score()
             return
-        valid_sets, valid_names, sets = [], [], {}
-        for i, e in enumerate(evals):
-            dataset = lgb.Dataset(
-                _lgb_data(e.X),
-                label=label(e.y),
-                init_score=self._init_score(e.X.shape[0]),
-                reference=train,
-                params=dataset_params,
-                categorical_feature=cats,
-            )
+        valid_sets, sets = [], {}
+        for e in evals:
+            dataset = self._dataset(e.X, e.y, params, reference=train)
             valid_sets.append(dataset)
-            valid_names.append(f"validation_{i}")
-            sets[id(dataset)] = (f"validation_{i}", e.y, e.sample_weight)
-        recorder = LightGBMMetric(metric, sets)
-        callbacks = []
-        if self.early_stopping_rounds is not None:
-            stopper = EarlyStopping(
-                recorder.history[valid_names[-1]],
-                self.early_stopping_rounds,
-                metric.greater_is_better,
-            )
-            callbacks.append(_LightGBMEarlyStopping(stopper))
+            sets[id(dataset)] = (e.name, e.y, e.sample_weight)
         objective = LightGBMObjective(loss, y, w, self.hessian, self._kernel_threads())
-        params = dict(params, objective=objective)
         booster = lgb.train(
-            params,
+            dict(params, objective=objective),
             train,
             num_boost_round=self.n_estimators,
             valid_sets=valid_sets or None,
-            valid_names=valid_names or None,
-            feval=recorder if valid_sets else None,
-            callbacks=callbacks or None,
+            valid_names=[e.name for e in evals] or None,
+            feval=LightGBMEval(log, sets) if valid_sets else None,
+            callbacks=[LightGBMEarlyStopping(log)] if valid_sets else None,
         )
+        self._finish_training(log, booster.current_iteration())
         self.booster_ = booster
-        if self.early_stopping_rounds is not None:
-            self.best_iteration_ = stopper.best_round
-        else:
-            self.best_iteration_ = booster.current_iteration() - 1
         self._store_intercept(booster)
-        self.evals_result_ = {
-            name: {metric.name: list(values)}
-            for name, values in recorder.history.items()
-        }
         self._set_booster_best_score()
-
-    def _set_booster_best_score(self) -> None:
-        """``booster_.best_score`` as plain dicts (the values of ``best_score_``).
-
-        ``lightgbm.train`` leaves a ``defaultdict(OrderedDict)`` there, a type
-        that secure loaders such as ``skops.io`` do not trust.
-        """
-        self.booster_.best_score = self.best_score_
 
     def _store_intercept(self, booster):
         """Add the intercept to every leaf of the first round's trees.
@@ -444,16 +275,51 @@ class FocalLGBMClassifier(FocalClassifierMixin):
                 value = booster.get_leaf_output(tree, leaf) + float(intercept[tree])
                 booster.set_leaf_output(tree, leaf, value)
 
+    def _set_booster_best_score(self) -> None:
+        """``booster_.best_score`` as plain dicts (the values of ``best_score_``).
+
+        ``lightgbm.train`` leaves a ``defaultdict(OrderedDict)`` there, a type
+        that secure loaders such as ``skops.io`` do not trust.
+        """
+        self.booster_.best_score = self.best_score_
+
+    # --------------------------------------------------------------- predict
     def _margin(self, X):
         n_rounds = self.best_iteration_ + 1
         shape = X.shape[0] if self.n_outputs_ == 1 else (X.shape[0], self.n_outputs_)
         if n_rounds == 0:
             return np.broadcast_to(self.intercept_, shape).astype(np.float64)
-        raw = self.booster_.predict(
-            _lgb_data(X), raw_score=True, num_iteration=n_rounds
-        )
+        raw = self.booster_.predict(lgb_data(X), raw_score=True, num_iteration=n_rounds)
         return raw.reshape(shape)  # the intercept is in the first round's leaves
 
+    def _n_splits(self) -> int:
+        used = self.booster_.feature_importance(
+            "split", iteration=self.best_iteration_ + 1
+        )
+        return int(np.sum(used))
+
+    # ------------------------------------------------ the backend's own view
+    def _feature_importances(self, importance_type: str) -> np.ndarray:
+        # the rule of lightgbm.LGBMClassifier.feature_importances_ (booster_
+        # holds only the rounds predict uses)
+        return self.booster_.feature_importance(importance_type=importance_type)
+
+    @property
+    def best_score_(self) -> dict[str, dict[str, float]]:
+        """Metric of every ``eval_set`` entry at ``best_iteration_``.
+
+        ``{"validation_0": {metric name: value}, ...}``, as
+        :attr:`lightgbm.LGBMClassifier.best_score_` (empty without an
+        ``eval_set``).
+        """
+        check_is_fitted(self)
+        best = self.best_iteration_
+        return {
+            name: {metric: float(values[best]) for metric, values in h.items()}
+            for name, h in self.evals_result_.items()
+        }
+
+    # ------------------------------------------------------------ native file
     def _save_native(self, fname, meta):
         # LightGBM keeps no user attributes: the metadata is a header line of
         # the text model, which LightGBM's loader skips as an unknown key
@@ -483,31 +349,3 @@ class FocalLGBMClassifier(FocalClassifierMixin):
                 f"{fname!r} is not a LightGBM model file: {str(exc).splitlines()[0]}"
             ) from None
         return booster, meta
-
-    _importance_types = ("split", "gain")
-
-    def _feature_importances(self, importance_type: str) -> np.ndarray:
-        # the rule of lightgbm.LGBMClassifier.feature_importances_ (booster_
-        # holds only the rounds predict uses)
-        return self.booster_.feature_importance(importance_type=importance_type)
-
-    @property
-    def best_score_(self) -> dict[str, dict[str, float]]:
-        """Metric of every ``eval_set`` entry at ``best_iteration_``.
-
-        ``{"validation_0": {metric name: value}, ...}``, as
-        :attr:`lightgbm.LGBMClassifier.best_score_` (empty without an
-        ``eval_set``).
-        """
-        check_is_fitted(self)
-        best = self.best_iteration_
-        return {
-            name: {metric: float(values[best]) for metric, values in h.items()}
-            for name, h in self.evals_result_.items()
-        }
-
-    def _n_splits(self) -> int:
-        used = self.booster_.feature_importance(
-            "split", iteration=self.best_iteration_ + 1
-        )
-        return int(np.sum(used))

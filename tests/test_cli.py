@@ -13,8 +13,9 @@ import pytest
 from sklearn.datasets import make_classification
 from sklearn.metrics import f1_score
 
-from focalboost._compare import Progress, f1_optimal_threshold, make_estimator
 from focalboost.cli import main
+from focalboost.cli._compare import Progress, make_estimator
+from focalboost.metrics import f1_optimal_threshold
 
 
 def test_demo_prints_focal_and_logloss_rows(capsys):

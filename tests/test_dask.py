@@ -60,15 +60,15 @@ import xgboost as xgb  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from focalboost import FocalLGBMClassifier, FocalXGBClassifier  # noqa: E402
-from focalboost._objective import XGBoostObjective  # noqa: E402
+from focalboost._training import TrainingLog, resolve_eval_metric  # noqa: E402
 from focalboost.dask import (  # noqa: E402
     FocalDaskLGBMClassifier,
     FocalDaskXGBClassifier,
-    _DaskXGBoostEval,
-    _DMatrixObjective,
-    _LGBMDaskObjective,
 )
+from focalboost.dask._lightgbm import LGBMDaskObjective  # noqa: E402
+from focalboost.dask._xgboost import DaskXGBoostEval, DMatrixObjective  # noqa: E402
 from focalboost.losses import BinaryFocalLoss  # noqa: E402
+from focalboost.xgboost import XGBoostObjective  # noqa: E402
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "dask.rst"
 
@@ -631,19 +631,20 @@ def test_objectives_pickle_and_read_the_dmatrix():
     y = Y_BIN.astype(np.float64)
     dtrain = xgb.DMatrix(X_Q, label=y, weight=W)
     z = np.random.default_rng(3).normal(size=N)
-    obj = pickle.loads(pickle.dumps(_DMatrixObjective(loss, "clipped")))
+    obj = pickle.loads(pickle.dumps(DMatrixObjective(loss, "clipped")))
     grad, hess = obj(z, dtrain)
     ref_grad, ref_hess = XGBoostObjective(loss, y, W, "clipped")(z, dtrain)
     np.testing.assert_array_equal(grad, ref_grad)
     np.testing.assert_array_equal(hess, ref_hess)
     # its cache of the DMatrix is not pickled
     assert pickle.loads(pickle.dumps(obj))._dtrain is None
-    lgb_obj = pickle.loads(pickle.dumps(_LGBMDaskObjective(loss, "surrogate")))
+    lgb_obj = pickle.loads(pickle.dumps(LGBMDaskObjective(loss, "surrogate")))
     g, h = lgb_obj(y.astype(np.float32), z, W.astype(np.float32))
     ref = loss.gradient_hessian(y, z, W, hessian="surrogate")
     np.testing.assert_allclose(g, ref[0], rtol=1e-15)
     np.testing.assert_allclose(h, ref[1], rtol=1e-15)
-    pickle.loads(pickle.dumps(_DaskXGBoostEval(None, ["v"], 0, None)))
+    log = TrainingLog(resolve_eval_metric(None, loss), ["v"], None)
+    pickle.loads(pickle.dumps(DaskXGBoostEval(log, 0)))
 
 
 def test_multilabel_bitmask_objective_decodes_rows():
@@ -653,7 +654,7 @@ def test_multilabel_bitmask_objective_decodes_rows():
     Y = Y_ML.astype(np.float64)
     z = np.random.default_rng(4).normal(size=Y.shape)
     mask = (Y @ (2.0 ** np.arange(Y.shape[1]))).astype(np.float32)
-    g, h = _LGBMDaskObjective(loss, "surrogate", Y.shape[1])(mask, z, None)
+    g, h = LGBMDaskObjective(loss, "surrogate", Y.shape[1])(mask, z, None)
     ref = loss.gradient_hessian(Y, z, hessian="surrogate")
     np.testing.assert_array_equal(g, ref[0])
     np.testing.assert_array_equal(h, ref[1])

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from focalboost._objective import LightGBMObjective, XGBoostObjective
+from focalboost.lightgbm import LightGBMObjective
 from focalboost.losses import BinaryFocalLoss, MultiLabelFocalLoss, SoftmaxFocalLoss
+from focalboost.xgboost import XGBoostObjective
 
 
 def _case(kind, rng, n):

@@ -1,7 +1,8 @@
-"""Command line interface: ``focalboost demo|compare|fit|predict``.
+"""The commands of ``focalboost demo|compare|fit|predict``.
 
-Thin by design: parse arguments, call the public API, print, return an exit
-code. User errors exit with status 2 and a one-line message, no traceback.
+Each command reads its parsed arguments, calls the public API (and the
+cross-validation runner and report of :mod:`focalboost.cli`), prints, and
+returns an exit code. A problem the user can fix raises :class:`UsageError`.
 
 - ``demo``: log loss vs focal loss on generated data, both backends.
 - ``compare [DATA] --target COL``: cross-validated log loss vs balanced log
@@ -17,14 +18,13 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from ._tabular import UsageError
+from ._table import UsageError
 
-__all__ = ["main", "run_demo"]
+__all__ = ["run_compare_command", "run_demo", "run_fit", "run_predict"]
 
 _MODEL_FORMAT = "focalboost-cli-model"
 
@@ -76,7 +76,8 @@ def run_demo(n_samples: int = 20000, random_state: int = 0) -> list[dict]:
     )
     from sklearn.model_selection import train_test_split
 
-    from . import FocalLGBMClassifier, FocalXGBClassifier
+    from ..lightgbm import FocalLGBMClassifier
+    from ..xgboost import FocalXGBClassifier
 
     X, y = _demo_data(n_samples, random_state)
     X_tr, X_te, y_tr, y_te = train_test_split(
@@ -109,7 +110,8 @@ def run_demo(n_samples: int = 20000, random_state: int = 0) -> list[dict]:
     return rows
 
 
-def _format_table(rows: list[dict]) -> str:
+def format_demo_table(rows: list[dict]) -> str:
+    """Format the demo's rows as an aligned table."""
     head = f"{'backend':<9} {'loss':<20} {'PR-AUC':>7} {'ROC-AUC':>8} "
     head += f"{'logloss':>8} {'Brier':>7} {'fit s':>6}"
     lines = [head, "-" * len(head)]
@@ -166,10 +168,10 @@ def _load_xy(
     data: str | None, target: str | None
 ) -> tuple[np.ndarray, np.ndarray, list[str], str, str]:
     """Return X, y, feature names, target name and a description of the data."""
-    from ._tabular import read_table, split_features
+    from ._table import read_table, split_features
 
     if data is None:
-        from .datasets import load_wine_quality
+        from ..datasets import load_wine_quality
 
         bunch = load_wine_quality()
         name = bunch.target_names[0]
@@ -199,8 +201,10 @@ def _check_classes(y: np.ndarray, target: str) -> np.ndarray:
     return classes
 
 
-def _run_compare(args: argparse.Namespace) -> int:
-    from ._compare import format_table, make_arms, run_compare, write_report
+def run_compare_command(args: argparse.Namespace) -> int:
+    """Run ``focalboost compare``; return the exit code."""
+    from ._compare import make_arms, run_compare
+    from ._report import format_table, write_report
 
     _check_positive(args.cv, "--cv", 2)
     _check_positive(args.n_estimators, "--n-estimators")
@@ -281,9 +285,12 @@ def _run_compare(args: argparse.Namespace) -> int:
         "gammas": gammas,
         "threshold": args.threshold,
     }
-    written = write_report(
-        result, y, args.out, config=config, alphas=alphas, gammas=gammas
-    )
+    try:
+        written = write_report(
+            result, y, args.out, config=config, alphas=alphas, gammas=gammas
+        )
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to {args.out!r}: {exc}") from None
     print(format_table(result))
     print(
         f"\n* best focal arm by mean PR-AUC: {result['best_focal']}. Mean±std "
@@ -303,10 +310,11 @@ def _run_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_fit(args: argparse.Namespace) -> int:
+def run_fit(args: argparse.Namespace) -> int:
+    """Run ``focalboost fit``; return the exit code."""
     import joblib
 
-    from . import __version__
+    from .._version import __version__
     from ._compare import make_estimator
 
     _check_positive(args.n_estimators, "--n-estimators")
@@ -359,8 +367,9 @@ def _load_model(path: str) -> dict[str, Any]:
     return bundle
 
 
-def _run_predict(args: argparse.Namespace) -> int:
-    from ._tabular import read_table, split_features, write_csv
+def run_predict(args: argparse.Namespace) -> int:
+    """Run ``focalboost predict``; return the exit code."""
+    from ._table import read_table, split_features, write_csv
 
     bundle = _load_model(args.model)
     clf = bundle["estimator"]
@@ -374,14 +383,13 @@ def _run_predict(args: argparse.Namespace) -> int:
             "fitted on numeric columns"
         )
     try:
-        decision = clf.decision_function(X)  # once, for both outputs
+        proba = clf.predict_proba(X)
+        pred = clf.predict(X)
     except (ValueError, TypeError) as exc:  # e.g. a column's kind changed
         first = str(exc).splitlines()[0]
         raise UsageError(
             f"cannot predict {args.data!r} with this model: {first}"
         ) from None
-    proba = clf._proba_from_decision(decision)
-    pred = clf._labels_from_decision(decision)
     names = [str(c) for c in clf.classes_]
     try:
         write_csv(
@@ -403,149 +411,3 @@ def _run_predict(args: argparse.Namespace) -> int:
 
 def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
-
-
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="focalboost",
-        description="Focal loss for gradient-boosted trees (XGBoost, LightGBM).",
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser(
-        "demo", help="compare log loss and focal loss on generated imbalanced data"
-    )
-    demo.add_argument("--n-samples", type=int, default=20000)
-    demo.add_argument("--random-state", type=int, default=0)
-
-    def add_model_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--backend", choices=["xgboost", "lightgbm"], default="xgboost")
-        p.add_argument(
-            "--device",
-            default=None,
-            help="XGBoost device / LightGBM device_type, e.g. cpu, cuda",
-        )
-        p.add_argument("--n-estimators", type=int, default=100, help="rounds")
-        p.add_argument("--seed", type=int, default=0, help="random seed")
-        p.add_argument(
-            "--n-jobs", type=int, default=None, help="threads (default: all cores)"
-        )
-
-    compare = sub.add_parser(
-        "compare",
-        help="cross-validate log loss, balanced log loss and focal loss",
-        description=(
-            "Stratified K-fold comparison of the log loss, the log loss with "
-            "balanced sample weights, and the focal loss over an alpha x gamma "
-            "grid (best by mean PR-AUC). F1 and recall use the F1-optimal "
-            "threshold of out-of-fold predictions on each fold's training part "
-            "(--threshold oof, an inner 2-fold split) or of the model's own "
-            "training predictions (--threshold train). Prints a table "
-            "and writes report.md, results.json and PNG plots (with matplotlib) "
-            "to --out. Without DATA: the embedded UCI Wine Quality "
-            "'quality <= 4' task (CC BY 4.0)."
-        ),
-    )
-    compare.add_argument(
-        "data", nargs="?", default=None, help="CSV or Parquet file (default: embedded)"
-    )
-    compare.add_argument("--target", default=None, help="label column of DATA")
-    compare.add_argument(
-        "--pos-label",
-        default=None,
-        help="positive class (default: the rarer class)",
-    )
-    compare.add_argument("--cv", type=int, default=5, help="folds (default 5)")
-    compare.add_argument(
-        "--threshold",
-        choices=["oof", "train"],
-        default="oof",
-        help="how the F1/recall threshold is chosen on the training folds",
-    )
-    compare.add_argument(
-        "--alpha",
-        default="none,0.25,balanced",
-        help="comma-separated focal alphas: none, balanced or (0, 1) numbers",
-    )
-    compare.add_argument(
-        "--gamma", default="0.5,1,2", help="comma-separated focal gammas >= 0"
-    )
-    add_model_options(compare)
-    compare.add_argument(
-        "--out", default="focalboost_report", help="report folder (created)"
-    )
-    compare.add_argument(
-        "--quiet", action="store_true", help="no progress bar on stderr"
-    )
-
-    fit = sub.add_parser("fit", help="fit a classifier on a file and save it")
-    fit.add_argument("data", help="CSV or Parquet file")
-    fit.add_argument("--target", required=True, help="label column")
-    fit.add_argument("--alpha", default="none", help="none, balanced or (0, 1)")
-    fit.add_argument("--gamma", default="2", help="focusing parameter >= 0")
-    fit.add_argument("--learning-rate", type=float, default=None)
-    add_model_options(fit)
-    fit.add_argument(
-        "-o", "--output", default="focalboost_model.joblib", help="model file"
-    )
-
-    predict = sub.add_parser(
-        "predict",
-        help="predict classes and probabilities with a saved model",
-        description=(
-            "Write the predicted class and one probability column per class. "
-            "MODEL is a pickle: load only files you trust."
-        ),
-    )
-    predict.add_argument("model", help="file written by `focalboost fit`")
-    predict.add_argument("data", help="CSV or Parquet file with the feature columns")
-    predict.add_argument("-o", "--output", default="predictions.csv", help="output CSV")
-    return parser
-
-
-def _error(message: str) -> int:
-    one_line = " ".join(message.split())
-    print(f"focalboost: error: {one_line}", file=sys.stderr)
-    return 2
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line interface and return its exit code.
-
-    Parameters
-    ----------
-    argv : sequence of str, default=None
-        Arguments (``sys.argv[1:]`` when None).
-
-    Returns
-    -------
-    int
-        0 on success, 2 on a user error.
-    """
-    parser = _build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse already printed the message
-        return int(exc.code or 0)
-    commands = {"compare": _run_compare, "fit": _run_fit, "predict": _run_predict}
-    if args.command in commands:
-        try:
-            return commands[args.command](args)
-        except UsageError as exc:
-            return _error(str(exc))
-    if args.n_samples < 200:
-        return _error("--n-samples must be >= 200")
-    rows = run_demo(args.n_samples, args.random_state)
-    n_pos = int(round(0.03 * args.n_samples))
-    print(
-        f"Generated imbalanced data: {args.n_samples} rows, 20 features, "
-        f"~{n_pos} positives (3%); 70/30 stratified split; 200 rounds.\n"
-    )
-    print(_format_table(rows))
-    print(
-        "\nPR-AUC is the metric that matters for rare positives. Focal "
-        "models' predict_proba is the posterior estimate mapped back from "
-        "the focal margin (probability='posterior'); the map amplifies any "
-        "over-fitting, so their log loss and Brier reward early stopping "
-        "(docs/calibration.rst)."
-    )
-    return 0

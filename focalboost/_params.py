@@ -1,0 +1,645 @@
+"""One table of parameters per backend: the single source of every parameter.
+
+Each :class:`Param` holds a parameter's public name, default, type hint,
+numpydoc entry, the backend's native name and the check that turns the
+public value into the native one. From a table come
+
+- the estimators' ``__init__`` (:func:`make_init`): an ordinary function
+  with an explicit signature, which scikit-learn's ``get_params`` reads;
+- the ``Parameters`` section of every docstring (:func:`parameters_doc`),
+  the Dask classes' included;
+- the validated native parameters passed to ``xgboost.train`` /
+  ``lightgbm.train`` (:func:`native_params`), which also validates every
+  parameter before any data is looked at;
+- the keyword arguments of the Dask wrappers.
+
+To add a parameter, add one entry to the table of its backend (or to the
+shared ones below); nothing else is written by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ._validation import (
+    check_choice,
+    check_estimator_alpha,
+    check_estimator_gamma,
+    check_int,
+    check_real,
+)
+from .losses import HESSIAN_POLICIES
+
+__all__ = [
+    "LIGHTGBM",
+    "XGBOOST",
+    "Param",
+    "make_init",
+    "native_params",
+    "parameters_doc",
+]
+
+Check = Callable[[str, Any], Any]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One estimator parameter.
+
+    Attributes
+    ----------
+    name : str
+        The public name (``get_params`` key).
+    default : object
+        Its default value.
+    hint : str
+        The type hint, as source text.
+    doc_type : str
+        The numpydoc type line, before ``, default=...``.
+    doc : str
+        The numpydoc description (one paragraph, no indentation).
+    native : str or None
+        The backend's name for it, None when focalboost consumes it itself.
+    check : callable or None
+        ``check(name, value)`` validates and returns the native value.
+    positional : bool
+        Whether it may be passed by position (the first three only).
+    """
+
+    name: str
+    default: Any
+    hint: str
+    doc_type: str
+    doc: str
+    native: str | None = None
+    check: Check | None = None
+    positional: bool = False
+
+
+# ----------------------------------------------------------------- checks
+def real(low=None, high=None, *, low_open=False, high_open=False) -> Check:
+    """Return a check of a finite real number in a range."""
+
+    def check(name, value):
+        return check_real(
+            name, value, low=low, high=high, low_open=low_open, high_open=high_open
+        )
+
+    return check
+
+
+def integer(low=None, *, allow_none=False) -> Check:
+    """Return a check of an integer (``>= low``)."""
+
+    def check(name, value):
+        return check_int(name, value, low=low, allow_none=allow_none)
+
+    return check
+
+
+def choice(*options) -> Check:
+    """Return a check that the value is one of ``options``."""
+
+    def check(name, value):
+        return check_choice(name, value, options)
+
+    return check
+
+
+def string(*, allow_none=False) -> Check:
+    """Return a check of a string (or None)."""
+
+    def check(name, value):
+        if value is None and allow_none:
+            return None
+        if not isinstance(value, str):
+            kind = "a string or None" if allow_none else "a string"
+            raise TypeError(f"{name} must be {kind}; got {value!r}.")
+        return value
+
+    return check
+
+
+def _n_jobs(name, value):
+    return None if value is None else check_int(name, value)
+
+
+def _eval_metric(name, value):
+    # resolved against the loss at fit; only the kind is checked here
+    if value is None or isinstance(value, str) or callable(value):
+        return value
+    from ._training import EVAL_METRIC_NAMES
+
+    raise TypeError(
+        f"{name} must be None, a callable or one of {EVAL_METRIC_NAMES}; "
+        f"got {value!r} of type {type(value).__name__}."
+    )
+
+
+# -------------------------------------------------- shared parameter entries
+ALPHA = Param(
+    "alpha",
+    None,
+    "float | Literal['balanced'] | ArrayLike | None",
+    'float in (0, 1), array-like, "balanced" or None',
+    "Focal class weights. Binary: weight of the positive class "
+    "(``classes_[1]``), the negative class gets ``1 - alpha``. Multiclass: an "
+    "array of ``n_classes`` positive weights (a scalar weighs all classes "
+    "alike). Multi-label: a float in (0, 1) or one per label, the positive "
+    'weight of each label. ``None``: no class weighting; ``"balanced"``: '
+    "derived from the weighted class frequencies (binary: ``alpha`` = share "
+    "of the negative class; see :mod:`focalboost.losses`).",
+    check=lambda name, value: check_estimator_alpha(value),
+    positional=True,
+)
+GAMMA = Param(
+    "gamma",
+    2.0,
+    "float",
+    "float >= 0",
+    "Focusing parameter; ``gamma=0`` and ``alpha=None`` is the log loss.",
+    check=lambda name, value: check_estimator_gamma(value),
+    positional=True,
+)
+HESSIAN = Param(
+    "hessian",
+    "surrogate",
+    "Literal['surrogate', 'clipped']",
+    '{"surrogate", "clipped"}',
+    "Hessian policy, see :data:`focalboost.losses.HESSIAN_POLICIES`.",
+    check=choice(*HESSIAN_POLICIES),
+    positional=True,
+)
+PROBABILITY = Param(
+    "probability",
+    "posterior",
+    "Literal['posterior', 'focal']",
+    '{"posterior", "focal"}',
+    "What ``predict_proba`` returns (read at predict time, so it can be "
+    'switched on a fitted model with ``set_params``). ``"posterior"``: the '
+    "class posterior estimated from the focal margin by the closed-form "
+    "inverse of the focal risk minimiser (see "
+    ":meth:`focalboost.BinaryFocalLoss.posterior_raw_prediction`), which "
+    "undoes both the focusing (``gamma``) and the class weighting "
+    "(``alpha``): a 0.5 threshold is then the Bayes decision for accuracy. "
+    "Focal loss is not a proper scoring rule and the map amplifies the "
+    "margin's noise (about ``1 + gamma`` times in log-odds), so the "
+    "calibration of these estimates degrades with model complexity; see "
+    'the user guide. ``"focal"``: the link of the raw margin (``expit`` / '
+    "``softmax``), pulled toward 0.5 by ``gamma`` and shifted by ``alpha``. "
+    "``predict`` is the argmax of ``predict_proba`` and "
+    "``decision_function`` its log-odds in either mode; rankings within a "
+    "class (PR-AUC, ROC-AUC) are the same in both.",
+    check=choice("posterior", "focal"),
+)
+N_ESTIMATORS = Param(
+    "n_estimators",
+    100,
+    "int",
+    "int",
+    "Number of boosting rounds (0 gives the intercept-only model).",
+    check=integer(0),
+)
+EARLY_STOPPING_ROUNDS = Param(
+    "early_stopping_rounds",
+    None,
+    "int | None",
+    "int or None",
+    "Stop when the last ``eval_set`` entry's metric has not improved for "
+    "this many rounds; predictions then use the best round.",
+    check=integer(1, allow_none=True),
+)
+EVAL_METRIC = Param(
+    "eval_metric",
+    None,
+    "str | Callable | None",
+    "None, str or callable",
+    "Metric recorded on ``eval_set`` (and used for early stopping): None is "
+    "the focal loss; see :func:`focalboost._training.resolve_eval_metric`.",
+    check=_eval_metric,
+)
+N_JOBS = Param(
+    "n_jobs",
+    None,
+    "int | None",
+    "int or None",
+    "Threads of the backend and of focalboost's objective kernel; None "
+    "lets the backend decide (the kernel then follows "
+    ":func:`focalboost._kernels.num_threads`).",
+    check=_n_jobs,
+)
+RANDOM_STATE = Param(
+    "random_state",
+    None,
+    "int | RandomState | None",
+    "int, RandomState instance or None",
+    "Seed of the booster's sampling.",
+)
+
+
+def booster_params(backend: str, reserved: Sequence[str]) -> Param:
+    """Return the ``booster_params`` entry of a backend (checked at fit)."""
+    return Param(
+        "booster_params",
+        None,
+        "dict[str, Any] | None",
+        "dict or None",
+        f"Any other native {backend} parameter, passed to "
+        f":func:`{backend.lower()}.train`; not {', '.join(sorted(reserved))} "
+        "(focalboost's own). A native name that an estimator parameter also "
+        "sets wins over that parameter, unscaled.",
+    )
+
+
+#: Native names focalboost sets itself (``booster_params`` may not).
+XGBOOST_RESERVED = (
+    "objective",
+    "base_score",
+    "num_class",
+    "alpha",
+    "gamma",
+    "eval_metric",
+    "disable_default_eval_metric",
+    "num_target",
+    "multi_strategy",
+)
+LIGHTGBM_RESERVED = (
+    "objective",
+    "metric",
+    "num_class",
+    "init_score",
+    "alpha",
+    "gamma",
+    "num_iterations",
+    "n_estimators",
+    "num_boost_round",
+    "num_trees",
+)
+
+_MIN_CHILD_WEIGHT_DOC = (
+    "Minimum sum of Hessians in a child, in log-loss Hessian units ({units}): "
+    "the fit passes the backend ``min_child_weight * hessian_scale_``, the "
+    "ratio of the focal to the log-loss Hessians at the start of training, so "
+    "``gamma=0, alpha=None`` is ``{cls}()``'s model and a focal loss gets "
+    "splits at the focal Hessians' scale{floor}. A value set in "
+    "``booster_params`` (under any of the backend's names for it) is passed "
+    "unscaled. See the user guide for the measurement behind this rule."
+)
+
+#: The parameters of :class:`focalboost.FocalXGBClassifier`, in order.
+XGBOOST: tuple[Param, ...] = (
+    ALPHA,
+    replace(
+        GAMMA,
+        doc=GAMMA.doc
+        + " (XGBoost's own ``gamma`` regulariser is ``min_split_loss`` here.)",
+    ),
+    HESSIAN,
+    PROBABILITY,
+    N_ESTIMATORS,
+    Param(
+        "learning_rate",
+        0.3,
+        "float",
+        "float",
+        "XGBoost's ``eta``.",
+        native="eta",
+        check=real(0, low_open=True),
+    ),
+    Param(
+        "max_depth",
+        6,
+        "int",
+        "int",
+        'Maximum tree depth (0: no limit, with ``grow_policy="lossguide"``).',
+        native="max_depth",
+        check=integer(0),
+    ),
+    Param(
+        "min_child_weight",
+        1.0,
+        "float",
+        "float",
+        _MIN_CHILD_WEIGHT_DOC.format(
+            units="``p(1-p)``, XGBoost's own default of 1",
+            cls="xgboost.XGBClassifier",
+            floor="",
+        ),
+        native="min_child_weight",
+        check=real(0),
+    ),
+    Param(
+        "subsample",
+        1.0,
+        "float",
+        "float in (0, 1]",
+        "Row subsampling per tree.",
+        native="subsample",
+        check=real(0, 1, low_open=True),
+    ),
+    Param(
+        "colsample_bytree",
+        1.0,
+        "float",
+        "float in (0, 1]",
+        "Column subsampling per tree.",
+        native="colsample_bytree",
+        check=real(0, 1, low_open=True),
+    ),
+    Param(
+        "reg_lambda",
+        1.0,
+        "float",
+        "float >= 0",
+        "L2 regularisation of leaf values.",
+        native="lambda",
+        check=real(0),
+    ),
+    Param(
+        "reg_alpha",
+        0.0,
+        "float",
+        "float >= 0",
+        "L1 regularisation of leaf values.",
+        native="alpha",
+        check=real(0),
+    ),
+    Param(
+        "min_split_loss",
+        0.0,
+        "float",
+        "float >= 0",
+        "XGBoost's ``gamma`` (minimum loss reduction to split).",
+        native="gamma",
+        check=real(0),
+    ),
+    Param(
+        "max_bin",
+        256,
+        "int",
+        "int",
+        "Histogram bins.",
+        native="max_bin",
+        check=integer(2),
+    ),
+    Param(
+        "tree_method",
+        "hist",
+        "str",
+        "str",
+        "XGBoost tree method.",
+        native="tree_method",
+        check=string(),
+    ),
+    replace(N_JOBS, native="nthread"),
+    RANDOM_STATE,
+    Param(
+        "device",
+        None,
+        "str | None",
+        "str or None",
+        'XGBoost device, e.g. ``"cpu"`` or ``"cuda"``.',
+        native="device",
+        check=string(allow_none=True),
+    ),
+    EARLY_STOPPING_ROUNDS,
+    EVAL_METRIC,
+    Param(
+        "importance_type",
+        None,
+        "str | None",
+        '{"gain", "weight", "cover", "total_gain", "total_cover"} or None',
+        "What :attr:`feature_importances_` reports, as in "
+        ':class:`xgboost.XGBClassifier`: None is ``"gain"`` (``"weight"`` '
+        'for ``booster="gblinear"``); normalised to sum to 1.',
+        check=choice(None, "gain", "weight", "cover", "total_gain", "total_cover"),
+    ),
+    Param(
+        "multi_strategy",
+        "one_output_per_tree",
+        "Literal['one_output_per_tree', 'multi_output_tree']",
+        '{"one_output_per_tree", "multi_output_tree"}',
+        "For multiclass and multi-label targets: one tree per class/label and "
+        'round, or one vector-leaf tree per round (``tree_method="hist"``).',
+        check=choice("one_output_per_tree", "multi_output_tree"),
+    ),
+    booster_params("XGBoost", XGBOOST_RESERVED),
+)
+
+#: The parameters of :class:`focalboost.FocalLGBMClassifier`, in order.
+#: ``native`` is LightGBM's main name (the name ``lightgbm.train`` reports).
+LIGHTGBM: tuple[Param, ...] = (
+    ALPHA,
+    GAMMA,
+    HESSIAN,
+    PROBABILITY,
+    N_ESTIMATORS,
+    Param(
+        "learning_rate",
+        0.1,
+        "float",
+        "float",
+        "Shrinkage.",
+        native="learning_rate",
+        check=real(0, low_open=True),
+    ),
+    Param(
+        "num_leaves",
+        31,
+        "int",
+        "int",
+        "Maximum leaves per tree.",
+        native="num_leaves",
+        check=integer(2),
+    ),
+    Param(
+        "max_depth",
+        -1,
+        "int",
+        "int",
+        "Maximum depth (-1: no limit).",
+        native="max_depth",
+        check=integer(-1),
+    ),
+    Param(
+        "min_child_weight",
+        1e-3,
+        "float",
+        "float",
+        _MIN_CHILD_WEIGHT_DOC.format(
+            units="LightGBM's own default ``min_sum_hessian_in_leaf``",
+            cls="lightgbm.LGBMClassifier",
+            floor=", and at least 1e-10 (below which LightGBM's split search "
+            "fails); ``min_child_samples`` is usually the binding constraint",
+        ),
+        native="min_sum_hessian_in_leaf",
+        check=real(0),
+    ),
+    Param(
+        "min_child_samples",
+        20,
+        "int",
+        "int",
+        "``min_data_in_leaf``.",
+        native="min_data_in_leaf",
+        check=integer(0),
+    ),
+    Param(
+        "subsample",
+        1.0,
+        "float",
+        "float in (0, 1]",
+        "``bagging_fraction`` (active when ``subsample_freq > 0``).",
+        native="bagging_fraction",
+        check=real(0, 1, low_open=True),
+    ),
+    Param(
+        "subsample_freq",
+        0,
+        "int",
+        "int",
+        "``bagging_freq``.",
+        native="bagging_freq",
+        check=integer(0),
+    ),
+    Param(
+        "colsample_bytree",
+        1.0,
+        "float",
+        "float in (0, 1]",
+        "``feature_fraction``.",
+        native="feature_fraction",
+        check=real(0, 1, low_open=True),
+    ),
+    Param(
+        "reg_lambda",
+        0.0,
+        "float",
+        "float >= 0",
+        "``lambda_l2``.",
+        native="lambda_l2",
+        check=real(0),
+    ),
+    Param(
+        "reg_alpha",
+        0.0,
+        "float",
+        "float >= 0",
+        "``lambda_l1``.",
+        native="lambda_l1",
+        check=real(0),
+    ),
+    Param(
+        "max_bin",
+        255,
+        "int",
+        "int",
+        "Histogram bins.",
+        native="max_bin",
+        check=integer(2),
+    ),
+    replace(N_JOBS, native="num_threads"),
+    replace(
+        RANDOM_STATE,
+        doc="``seed``. When set, also ``deterministic=True`` and "
+        "``force_col_wise=True``, so that refits are bit-identical (override "
+        "them in ``booster_params`` if speed matters more).",
+    ),
+    Param(
+        "device_type",
+        "cpu",
+        "str",
+        "str",
+        'LightGBM device (``"cpu"``, ``"gpu"``, ``"cuda"``).',
+        native="device_type",
+        check=string(),
+    ),
+    EARLY_STOPPING_ROUNDS,
+    EVAL_METRIC,
+    Param(
+        "importance_type",
+        "split",
+        "Literal['split', 'gain']",
+        '{"split", "gain"}',
+        "What :attr:`feature_importances_` reports, as in "
+        ":class:`lightgbm.LGBMClassifier`: split counts or total gains (not "
+        "normalised).",
+        check=choice("split", "gain"),
+    ),
+    booster_params("LightGBM", LIGHTGBM_RESERVED),
+)
+
+
+# ------------------------------------------------------------- what derives
+def make_init(params: Sequence[Param], qualname: str, module: str):
+    """Return an ``__init__`` with the explicit signature of ``params``.
+
+    The first parameters marked ``positional`` may be passed by position,
+    the rest by keyword only; the body stores each argument under its name,
+    as scikit-learn requires (no validation, no other attribute).
+    """
+    names = [p.name for p in params]
+    if len(set(names)) != len(names):
+        raise ValueError(f"parameter names repeat: {names}")
+    args = []
+    for i, p in enumerate(params):
+        if not p.positional and (i == 0 or params[i - 1].positional):
+            args.append("*")
+        args.append(f"{p.name}: {p.hint} = __defaults[{p.name!r}]")
+    body = "\n".join(f"    self.{n} = {n}" for n in names) or "    pass"
+    source = (
+        "from __future__ import annotations\n"
+        f"def __init__(self, {', '.join(args)}):\n{body}\n"
+    )
+    namespace: dict[str, Any] = {"__defaults": {p.name: p.default for p in params}}
+    exec(source, namespace)  # noqa: S102 - the source is built from the table
+    init = namespace["__init__"]
+    init.__qualname__ = f"{qualname}.__init__"
+    init.__module__ = module
+    init.__doc__ = f"Store the parameters (see :class:`{module}.{qualname}`)."
+    return init
+
+
+def _default_text(value) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, float) and value != 0 and abs(value) < 1e-2:
+        return f"{value:g}"
+    return repr(value)
+
+
+def parameters_doc(params: Sequence[Param], indent: str = "    ") -> str:
+    """Return the numpydoc ``Parameters`` section of ``params``, indented.
+
+    Each entry is ``name : type, default=value`` and its description,
+    wrapped to the project's line length.
+    """
+    import textwrap
+
+    lines = ["Parameters", "----------"]
+    for p in params:
+        # the head stays on one line: numpydoc reads no continuation
+        lines.append(f"{p.name} : {p.doc_type}, default={_default_text(p.default)}")
+        lines += textwrap.wrap(
+            p.doc, 80, initial_indent="    ", subsequent_indent="    "
+        )
+    return "\n".join(indent + line if line else line for line in lines)
+
+
+def native_params(estimator, params: Sequence[Param]) -> dict[str, Any]:
+    """Validate every parameter of ``estimator``; return the native ones.
+
+    Each parameter with a ``check`` is checked (in table order, so the first
+    bad parameter is the one reported); those with a ``native`` name and a
+    value other than None are returned under that name.
+    """
+    out: dict[str, Any] = {}
+    for p in params:
+        value = getattr(estimator, p.name)
+        if p.check is not None:
+            value = p.check(p.name, value)
+        if p.native is not None and value is not None:
+            out[p.native] = value
+    return out

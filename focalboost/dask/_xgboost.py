@@ -1,0 +1,212 @@
+"""Focal-loss XGBoost on Dask, with :mod:`xgboost.dask`."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import xgboost as xgb
+import xgboost.dask  # noqa: F401  (registers xgboost.dask)
+
+from .._base import estimator_sections, fill_doc
+from .._params import XGBOOST, make_init
+from .._training import TrainingLog
+from ..xgboost import FocalXGBClassifier, XGBoostEval, XGBoostObjective
+from ._base import CLIENT, DaskFocalMixin
+
+__all__ = ["DMatrixObjective", "DaskXGBoostEval", "FocalDaskXGBClassifier"]
+
+#: The booster attribute that brings the workers' record back to the client.
+RECORD_KEY = "focalboost_eval"
+
+
+class DMatrixObjective:
+    """XGBoost ``obj=`` callable that reads labels and weights from the DMatrix.
+
+    On Dask every worker trains on its own part of the data, so the objective
+    cannot hold the labels from construction: on the first call with a given
+    ``DMatrix`` it reads ``get_label()`` / ``get_weight()`` (float32, as
+    XGBoost stores them) and from then on delegates to the single-machine
+    :class:`~focalboost.xgboost.XGBoostObjective`, which applies the Hessian
+    policy first and the weight second. Pickles without its cache.
+
+    Parameters
+    ----------
+    loss : BinaryFocalLoss, SoftmaxFocalLoss or MultiLabelFocalLoss
+        The loss with ``alpha`` resolved.
+    hessian : {"surrogate", "clipped"}
+        The Hessian policy.
+    n_labels : int
+        Columns of a multi-label indicator (0 for binary and multiclass).
+    n_threads : int or None
+        Kernel threads (the estimator's ``n_jobs``); None follows the
+        ``nthread`` xgboost.dask trains each worker with.
+    """
+
+    def __init__(self, loss, hessian, n_labels=0, n_threads=None):
+        self.loss = loss
+        self.hessian = hessian
+        self.n_labels = n_labels
+        self.n_threads = n_threads
+        self._dtrain = None
+        self._objective = None
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_dtrain"] = state["_objective"] = None
+        return state
+
+    def __call__(self, predt, dtrain):
+        """Return the weighted gradient and Hessian of this worker's rows."""
+        if self._dtrain is not dtrain:
+            y = dtrain.get_label()
+            if self.n_labels:
+                y = y.reshape(-1, self.n_labels)
+            w = dtrain.get_weight()
+            w = w if w.size else None
+            # xgboost.dask trains with nthread set to the worker's threads
+            threads = self.n_threads or xgb.get_config().get("nthread") or None
+            self._objective = XGBoostObjective(self.loss, y, w, self.hessian, threads)
+            self._dtrain = dtrain
+        return self._objective(predt, dtrain)
+
+
+class DaskXGBoostEval(XGBoostEval):
+    """The evaluation record of :class:`~focalboost.xgboost.XGBoostEval`, on Dask.
+
+    As the metric, it evaluates the log's metric on the worker's part of an
+    evaluation set and sums (weighted value, weight) over the workers with
+    :func:`xgboost.collective.allreduce`, so every worker records the metric
+    of the whole set at full precision. The sets are told apart by the order
+    of the calls within a round (the workers' ``DMatrix`` objects are not the
+    client's). As the callback, it stops like the single-machine estimator and
+    writes the record to a booster attribute, which comes back to the client
+    with the booster. xgboost.dask sends ``custom_metric`` and ``callbacks``
+    to a worker in one pickle, so there they are one object.
+
+    Parameters
+    ----------
+    log : TrainingLog
+        An empty record (each worker fills its copy).
+    n_labels : int
+        Columns of a multi-label indicator (0 for binary and multiclass).
+    """
+
+    def __init__(self, log: TrainingLog, n_labels: int):
+        super().__init__(log, {})
+        self.n_labels = n_labels
+        self._next = 0
+
+    def before_iteration(self, model, epoch, evals_log) -> bool:
+        """Start a round: the next metric call is the first evaluation set."""
+        self._next = 0
+        return False
+
+    def __call__(self, predt, dmatrix):
+        """Evaluate on this worker's rows, reduce over workers, record."""
+        from xgboost import collective
+
+        name = self.log.names[self._next % len(self.log.names)]
+        self._next += 1
+        y = dmatrix.get_label()
+        if self.n_labels:
+            y = y.reshape(-1, self.n_labels)
+        w = dmatrix.get_weight()
+        w = w.astype(np.float64) if w.size else None
+        total = float(y.shape[0] if w is None else np.sum(w)) if y.shape[0] else 0.0
+        local = self.log.metric(y, predt, w) * total if total > 0 else 0.0
+        sums = collective.allreduce(np.array([local, total]), collective.Op.SUM)
+        value = float(sums[0] / sums[1])
+        self.log.record(name, value)
+        return self.log.metric.name, value
+
+    def after_training(self, model):
+        """Attach the record to the booster that goes back to the client."""
+        model.set_attr(**{RECORD_KEY: json.dumps(self.log.history)})
+        return model
+
+
+@fill_doc(
+    **estimator_sections(
+        XGBOOST + (CLIENT,),
+        booster="xgboost.Booster",
+        intercept="the booster's ``base_score``",
+    )
+)
+class FocalDaskXGBClassifier(DaskFocalMixin, FocalXGBClassifier):
+    """Focal-loss gradient boosting on Dask with :mod:`xgboost.dask`.
+
+    The parameters of :class:`~focalboost.FocalXGBClassifier`, plus
+    ``client``. ``fit`` takes dask arrays or dask DataFrames (binary,
+    multiclass or a multi-label indicator ``y``). The focal-optimal intercept
+    is computed from distributed per-class totals and stored as the booster's
+    vector ``base_score`` (identity link), exactly as on one machine; the
+    objective reads each worker's labels and weights from its ``DMatrix``.
+    ``eval_set`` (dask collections) and early stopping are supported with the
+    mean metrics ``"focal"``, ``"logloss"`` and ``"brier"``, reduced over the
+    workers every round; other metrics raise ``NotImplementedError`` with an
+    ``eval_set``. ``n_jobs`` is each worker's threads (None: the worker's).
+
+    %(parameters)s
+
+    %(attributes)s
+
+    See Also
+    --------
+    focalboost.FocalXGBClassifier : the single-machine estimator (``to_local()``).
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from distributed import Client, LocalCluster
+    >>> from sklearn.datasets import make_classification
+    >>> from focalboost.dask import FocalDaskXGBClassifier
+    >>> cluster = LocalCluster(n_workers=2, threads_per_worker=1,
+    ...                        dashboard_address=":0")  # doctest: +SKIP
+    >>> client = Client(cluster)  # doctest: +SKIP
+    >>> X, y = make_classification(n_samples=2000, weights=[0.9], random_state=0)
+    >>> dX, dy = da.from_array(X, chunks=500), da.from_array(y, chunks=500)
+    >>> clf = FocalDaskXGBClassifier(gamma=2.0, n_estimators=20)
+    >>> clf = clf.fit(dX, dy)  # doctest: +SKIP
+    >>> clf.predict_proba(dX).compute().shape  # doctest: +SKIP
+    (2000, 2)
+    >>> local = clf.to_local()  # a FocalXGBClassifier  # doctest: +SKIP
+    """
+
+    _local_class = FocalXGBClassifier
+    __init__ = make_init(XGBOOST + (CLIENT,), "FocalDaskXGBClassifier", __name__)
+
+    def _dask_dmatrix(self, client, X, y, w, ref=None):
+        if self.tree_method == "hist":
+            return xgb.dask.DaskQuantileDMatrix(
+                client, X, y, weight=w, missing=np.nan, max_bin=self.max_bin, ref=ref
+            )
+        return xgb.dask.DaskDMatrix(client, X, y, weight=w, missing=np.nan)
+
+    def _fit_dask(self, client, X, y, w, evals, loss, log, params):
+        n_labels = self.n_outputs_ if self.target_type_ == "multilabel-indicator" else 0
+        dtrain = self._dask_dmatrix(client, X, y, w)
+        watch = [
+            (self._dask_dmatrix(client, e.X, e.y, e.sample_weight, ref=dtrain), e.name)
+            for e in evals
+        ]
+        recorder = DaskXGBoostEval(log, n_labels) if watch else None
+        out = xgb.dask.train(
+            client,
+            self._train_params(params),
+            dtrain,
+            num_boost_round=self.n_estimators,
+            evals=watch or None,
+            obj=DMatrixObjective(loss, self.hessian, n_labels, self._kernel_threads()),
+            custom_metric=recorder,
+            verbose_eval=False,
+            callbacks=[recorder] if recorder is not None else None,
+        )
+        booster = out["booster"]
+        record = booster.attr(RECORD_KEY)
+        if record is not None:
+            booster.set_attr(**{RECORD_KEY: None})
+            for name, values in json.loads(record).items():
+                log.history[name].extend(values)  # the stopper reads these lists
+        self._finish_training(log, booster.num_boosted_rounds())
+        self.booster_ = self._trimmed(booster)

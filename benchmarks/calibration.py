@@ -11,37 +11,41 @@ Three tree sizes (shallow, the estimators' defaults, deep) show the effect of
 over-fitting on the map.
 
 Run ``python -m benchmarks.calibration`` (about a minute on two cores);
-writes ``benchmarks/results/calibration.{json,md}``.
+writes ``benchmarks/results/calibration.{json,md}`` (``--out``).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import platform
-from pathlib import Path
+import sys
+from collections.abc import Sequence
+from typing import Any
 
-import lightgbm
 import numpy as np
-import sklearn
-import xgboost
 from scipy.special import expit, softmax
 
-from focalboost import FocalLGBMClassifier, FocalXGBClassifier
+from benchmarks._common import (
+    BACKENDS,
+    ece,
+    log,
+    make_estimator,
+    parser,
+    provenance,
+    write_results,
+)
 
-RESULTS = Path(__file__).resolve().parent / "results"
+TITLE = "Posterior map vs raw focal probabilities (known posterior)"
 TASKS = {"binary": 0.25, "multiclass": [0.5, 1.0, 2.0], "multilabel": 0.25}
 TREES = {
-    "shallow": {
-        FocalXGBClassifier: {"max_depth": 3},
-        FocalLGBMClassifier: {"num_leaves": 8},
-    },
-    "default": {FocalXGBClassifier: {}, FocalLGBMClassifier: {}},
+    "shallow": {"xgboost": {"max_depth": 3}, "lightgbm": {"num_leaves": 8}},
+    "default": {"xgboost": {}, "lightgbm": {}},
     "deep": {
-        FocalXGBClassifier: {"max_depth": 8},
-        FocalLGBMClassifier: {"num_leaves": 127, "min_child_samples": 5},
+        "xgboost": {"max_depth": 8},
+        "lightgbm": {"num_leaves": 127, "min_child_samples": 5},
     },
 }
+#: The estimator class of each backend, as the results name it.
+CLASS_NAMES = {"xgboost": "FocalXGBClassifier", "lightgbm": "FocalLGBMClassifier"}
+ROUNDS, LEARNING_RATE, GAMMA = 150, 0.05, 2.0
 
 
 def simulate(task: str, n: int, seed: int = 0):
@@ -58,91 +62,78 @@ def simulate(task: str, n: int, seed: int = 0):
     return X, (rng.random(q.shape) < q).astype(int), q
 
 
-def ece(y_onehot, proba, n_bins: int = 15) -> float:
-    """Mean over columns of the expected calibration error (equal-width bins)."""
-    out = []
-    for j in range(proba.shape[1]):
-        p, y = proba[:, j], y_onehot[:, j]
-        bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
-        out.append(
-            sum(
-                (bins == b).mean() * abs(p[bins == b].mean() - y[bins == b].mean())
-                for b in np.unique(bins)
-            )
-        )
-    return float(np.mean(out))
-
-
 def scores(y_onehot, proba, truth) -> dict[str, float]:
-    """Brier (summed over columns), ECE and mean absolute error to the truth."""
+    """Brier (summed over columns), ECE and mean absolute error to the truth.
+
+    Parameters
+    ----------
+    y_onehot : ndarray of shape (n, k)
+        0/1 indicator of each class (label).
+    proba : ndarray of shape (n, k)
+        Predicted probabilities.
+    truth : ndarray of shape (n, k)
+        True posteriors.
+
+    Returns
+    -------
+    dict
+        ``brier``, ``ece`` (15 bins, mean over columns) and ``mae_true``.
+    """
+    columns = range(proba.shape[1])
     return {
         "brier": float(np.mean(np.sum((proba - y_onehot) ** 2, axis=1))),
-        "ece": ece(y_onehot, proba),
+        "ece": float(np.mean([ece(y_onehot[:, j], proba[:, j]) for j in columns])),
         "mae_true": float(np.mean(np.abs(proba - truth))),
     }
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-train", type=int, default=10000)
-    parser.add_argument("--n-test", type=int, default=10000)
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args(argv)
+def _arms(backend: str, tree: dict, alpha, X, y, tr, te, q) -> dict[str, Any]:
+    """Test probabilities of the focal model (mapped, raw) and the log loss."""
+    params = dict(
+        tree, n_estimators=ROUNDS, learning_rate=LEARNING_RATE, n_jobs=1, random_state=0
+    )
+    focal = make_estimator(backend, alpha=alpha, gamma=GAMMA, **params)
+    focal.fit(X[tr], y[tr])
+    logloss = make_estimator(backend, alpha=None, gamma=0.0, **params)
+    logloss.fit(X[tr], y[tr])
+    return {
+        "posterior": focal.predict_proba(X[te]),
+        "raw_focal": focal.set_params(probability="focal").predict_proba(X[te]),
+        "log_loss": logloss.predict_proba(X[te]),
+        "true": q[te],
+    }
+
+
+def run(n_train: int, n_test: int) -> list[dict[str, Any]]:
+    """Score every (task, trees, backend, arm); one row each."""
     rows = []
     for task, alpha in TASKS.items():
-        X, y, q = simulate(task, args.n_train + args.n_test)
-        tr, te = slice(0, args.n_train), slice(args.n_train, None)
+        X, y, q = simulate(task, n_train + n_test)
+        tr, te = slice(0, n_train), slice(n_train, None)
         y_te = y[te] if task == "multilabel" else np.eye(q.shape[1])[y[te]]
         for size, per_backend in TREES.items():
-            for cls, tree in per_backend.items():
-                params = dict(
-                    tree, n_estimators=150, learning_rate=0.05, n_jobs=1, random_state=0
-                )
-                focal = cls(alpha=alpha, gamma=2.0, **params).fit(X[tr], y[tr])
-                log = cls(alpha=None, gamma=0.0, **params).fit(X[tr], y[tr])
-                arms = {
-                    "posterior": focal.predict_proba(X[te]),
-                    "raw_focal": focal.set_params(probability="focal").predict_proba(
-                        X[te]
-                    ),
-                    "log_loss": log.predict_proba(X[te]),
-                    "true": q[te],
-                }
+            for backend in BACKENDS:
+                arms = _arms(backend, per_backend[backend], alpha, X, y, tr, te, q)
                 for arm, proba in arms.items():
                     rows.append(
                         dict(
                             task=task,
                             trees=size,
-                            backend=cls.__name__,
+                            backend=CLASS_NAMES[backend],
                             arm=arm,
                             **scores(y_te, proba, q[te]),
                         )
                     )
-    meta = {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "sklearn": sklearn.__version__,
-        "xgboost": xgboost.__version__,
-        "lightgbm": lightgbm.__version__,
-        "n_train": args.n_train,
-        "n_test": args.n_test,
-        "gamma": 2.0,
-        "alpha": TASKS,
-        "trees": {k: {c.__name__: v for c, v in d.items()} for k, d in TREES.items()},
-        "rounds": 150,
-        "learning_rate": 0.05,
-    }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "calibration.json").write_text(
-        json.dumps({"meta": meta, "rows": rows}, indent=1)
-    )
+    return rows
+
+
+def _body(doc: dict[str, Any]) -> list[str]:
+    meta = doc["meta"]
     lines = [
-        "# Posterior map vs raw focal probabilities (known posterior)",
-        "",
-        f"gamma=2, alpha={TASKS}; {args.n_train} train / {args.n_test} test rows; "
-        "150 rounds, learning rate 0.05. Brier summed over columns; ECE with 15 "
-        "bins, mean over columns; MAE to the true posterior. `true` is the Bayes "
-        "floor. Command: `python -m benchmarks.calibration`.",
+        f"gamma=2, alpha={TASKS}; {meta['n_train']} train / {meta['n_test']} test "
+        f"rows; {ROUNDS} rounds, learning rate {LEARNING_RATE}. Brier summed over "
+        "columns; ECE with 15 bins, mean over columns; MAE to the true posterior. "
+        "`true` is the Bayes floor.",
         "",
         "| task | trees | backend | arm | Brier | ECE | MAE to truth |",
         "|---|---|---|---|---|---|---|",
@@ -150,10 +141,40 @@ def main(argv=None) -> int:
     lines += [
         f"| {r['task']} | {r['trees']} | {r['backend']} | {r['arm']} | "
         f"{r['brier']:.4f} | {r['ece']:.4f} | {r['mae_true']:.4f} |"
-        for r in rows
+        for r in doc["rows"]
     ]
-    (args.out / "calibration.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m benchmarks.calibration``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    p = parser("calibration", __doc__.splitlines()[0])
+    p.add_argument("--n-train", type=int, default=10000)
+    p.add_argument("--n-test", type=int, default=10000)
+    args = p.parse_args(argv)
+    doc = provenance("calibration", argv, fit_threads=1)
+    v = doc["versions"]
+    meta = {
+        "python": doc["machine"]["python"],
+        "numpy": v["numpy"],
+        "sklearn": v["scikit_learn"],
+        "xgboost": v["xgboost"],
+        "lightgbm": v["lightgbm"],
+        "n_train": args.n_train,
+        "n_test": args.n_test,
+        "gamma": GAMMA,
+        "alpha": TASKS,
+        "trees": {
+            k: {CLASS_NAMES[b]: t for b, t in d.items()} for k, d in TREES.items()
+        },
+        "rounds": ROUNDS,
+        "learning_rate": LEARNING_RATE,
+    }
+    doc.update(meta=meta, rows=run(args.n_train, args.n_test))
+    body = _body(doc)
+    write_results(args.out, "calibration", doc, TITLE, body)
+    log("\n".join(body))
     return 0
 
 

@@ -5,7 +5,7 @@
     python -m benchmarks.dask_scaling            # about 4 minutes on 2 cores
     python -m benchmarks.dask_scaling --n 100000 # smaller, for a smoke check
 
-Writes ``benchmarks/results/dask_scaling.{json,md}``.
+Writes ``benchmarks/results/dask_scaling.{json,md}`` (``--out``).
 
 One binary task (``make_classification``, 10% positives, features rounded to
 at most 64 distinct values so that the distributed models are comparable),
@@ -30,25 +30,31 @@ and the single-machine one is recorded as a sanity check.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import statistics
+import sys
 import time
-from datetime import datetime, timezone
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import numpy as np
 
-import numpy as np  # noqa: E402
+from benchmarks._common import (
+    BACKENDS,
+    log,
+    make_estimator,
+    parser,
+    provenance,
+    write_results,
+)
 
-RESULTS = Path(__file__).resolve().parent / "results"
+TITLE = "Dask fit scaling: 1 and 2 workers vs the single-machine fit"
 FOCAL = dict(alpha=0.25, gamma=2.0)
 TREES = {
     "xgboost": dict(max_depth=6, learning_rate=0.1, max_bin=256),
     "lightgbm": dict(num_leaves=31, learning_rate=0.1, max_bin=255),
 }
+Times = dict[tuple[str, str], list[float]]
 
 
 def make_data(n: int, d: int, seed: int = 0):
@@ -85,28 +91,18 @@ def _place(client, arr, workers):
     return da.concatenate(blocks)
 
 
-def run(n: int, d: int, rounds: int, reps: int) -> dict[str, Any]:
-    """Fit every arm ``reps`` times; return the JSON document."""
-    from distributed import Client, LocalCluster
-
-    from focalboost import FocalLGBMClassifier, FocalXGBClassifier
-    from focalboost.dask import FocalDaskLGBMClassifier, FocalDaskXGBClassifier
-
-    from ._common import machine
-
-    local_cls = {"xgboost": FocalXGBClassifier, "lightgbm": FocalLGBMClassifier}
-    dask_cls = {"xgboost": FocalDaskXGBClassifier, "lightgbm": FocalDaskLGBMClassifier}
-    X, y = make_data(n, d)
-    times: dict[tuple[str, str], list[float]] = {}
-    diffs: dict[tuple[str, str], float] = {}
+def _local(X, y, rounds: int, reps: int, times: Times) -> dict[str, np.ndarray]:
+    """Time the single-machine fits; return the 2-thread models' margins."""
     reference: dict[str, np.ndarray] = {}
-    startup: dict[int, float] = {}
-
     for rep in range(reps):
-        for backend in ("xgboost", "lightgbm"):
+        for backend in BACKENDS:
             for threads in (1, 2):
-                est = local_cls[backend](
-                    n_estimators=rounds, n_jobs=threads, **FOCAL, **TREES[backend]
+                est = make_estimator(
+                    backend,
+                    n_estimators=rounds,
+                    n_jobs=threads,
+                    **FOCAL,
+                    **TREES[backend],
                 )
                 seconds, est = _timed(lambda est=est: est.fit(X, y))
                 times.setdefault((backend, f"local, {threads} thread(s)"), []).append(
@@ -114,43 +110,54 @@ def run(n: int, d: int, rounds: int, reps: int) -> dict[str, Any]:
                 )
                 if rep == 0 and threads == 2:
                     reference[backend] = est.decision_function(X)
+    return reference
 
-    for n_workers in (1, 2):
-        seconds, cluster = _timed(
-            lambda n_workers=n_workers: LocalCluster(
-                n_workers=n_workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",
-                env={"OMP_WAIT_POLICY": "PASSIVE"},
-            )
+
+def _cluster(n_workers: int):
+    from distributed import LocalCluster
+
+    return LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        env={"OMP_WAIT_POLICY": "PASSIVE"},
+    )
+
+
+def _dask(client, n_workers: int, X, y, rounds: int, reps: int, times: Times):
+    """Time the Dask fits on one cluster; return their margin differences."""
+    # Client.nthreads asks the scheduler; scheduler_info() is a cache
+    # that a periodic refresh can leave without its "workers"
+    client.wait_for_workers(n_workers, timeout=60)
+    workers = sorted(client.nthreads())
+    dX, dy = _place(client, X, workers), _place(client, y, workers)
+    arm = f"dask, {n_workers} worker(s)"
+    for backend in BACKENDS:
+        # untimed warm-up: the fresh worker processes import the
+        # backends and focalboost on their first task
+        make_estimator(backend, "dask", client=client, n_estimators=1, **FOCAL).fit(
+            dX, dy
         )
-        startup[n_workers] = seconds
-        with Client(cluster) as client:
-            # Client.nthreads asks the scheduler; scheduler_info() is a cache
-            # that a periodic refresh can leave without its "workers"
-            client.wait_for_workers(n_workers, timeout=60)
-            workers = sorted(client.nthreads())
-            dX, dy = _place(client, X, workers), _place(client, y, workers)
-            arm = f"dask, {n_workers} worker(s)"
-            for backend in ("xgboost", "lightgbm"):
-                # untimed warm-up: the fresh worker processes import the
-                # backends and focalboost on their first task
-                dask_cls[backend](client=client, n_estimators=1, **FOCAL).fit(dX, dy)
-            for rep in range(reps):
-                for backend in ("xgboost", "lightgbm"):
-                    est = dask_cls[backend](
-                        client=client, n_estimators=rounds, **FOCAL, **TREES[backend]
-                    )
-                    seconds, est = _timed(lambda est=est, dX=dX, dy=dy: est.fit(dX, dy))
-                    times.setdefault((backend, arm), []).append(seconds)
-                    if rep == 0:
-                        margin = est.to_local().decision_function(X)
-                        diffs[(backend, arm)] = float(
-                            np.max(np.abs(margin - reference[backend]))
-                        )
-        cluster.close()
+    margins: dict[str, np.ndarray] = {}
+    for rep in range(reps):
+        for backend in BACKENDS:
+            est = make_estimator(
+                backend,
+                "dask",
+                client=client,
+                n_estimators=rounds,
+                **FOCAL,
+                **TREES[backend],
+            )
+            seconds, est = _timed(lambda est=est, dX=dX, dy=dy: est.fit(dX, dy))
+            times.setdefault((backend, arm), []).append(seconds)
+            if rep == 0:
+                margins[backend] = est.to_local().decision_function(X)
+    return arm, margins
 
+
+def _rows(times: Times, diffs: dict[tuple[str, str], float]) -> list[dict]:
     rows = []
     for (backend, arm), values in times.items():
         base = statistics.median(times[(backend, "local, 1 thread(s)")])
@@ -165,32 +172,55 @@ def run(n: int, d: int, rounds: int, reps: int) -> dict[str, Any]:
                 max_abs_margin_diff_vs_local=diffs.get((backend, arm)),
             )
         )
+    return rows
+
+
+def run(n: int, d: int, rounds: int, reps: int) -> dict[str, Any]:
+    """Fit every arm ``reps`` times.
+
+    Parameters
+    ----------
+    n, d : int
+        Rows and features of the task.
+    rounds : int
+        Boosting rounds of every fit.
+    reps : int
+        Timed fits per arm (the median is reported).
+
+    Returns
+    -------
+    dict
+        ``cluster_startup_s`` per worker count and one row per (backend,
+        arm): median and all fit times, speed-up vs the local 1-thread fit,
+        largest margin difference to the local 2-thread model.
+    """
+    from distributed import Client
+
+    X, y = make_data(n, d)
+    times: Times = {}
+    diffs: dict[tuple[str, str], float] = {}
+    startup: dict[int, float] = {}
+    reference = _local(X, y, rounds, reps, times)
+    for n_workers in (1, 2):
+        seconds, cluster = _timed(lambda n_workers=n_workers: _cluster(n_workers))
+        startup[n_workers] = seconds
+        with Client(cluster) as client:
+            arm, margins = _dask(client, n_workers, X, y, rounds, reps, times)
+        cluster.close()
+        for backend, margin in margins.items():
+            diffs[(backend, arm)] = float(np.max(np.abs(margin - reference[backend])))
     return dict(
-        benchmark="dask_scaling",
-        command=f"python -m benchmarks.dask_scaling --n {n} --d {d} "
-        f"--rounds {rounds} --reps {reps}",
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        machine=machine(fit_threads=2),  # the most threads a timed fit uses
-        task=dict(n=n, d=d, rounds=rounds, reps=reps, **FOCAL),
-        trees=TREES,
         cluster_startup_s={str(k): v for k, v in startup.items()},
         # the machine is shared: a busy neighbour shows up here
         load_average_1min_at_end=os.getloadavg()[0],
-        rows=rows,
+        rows=_rows(times, diffs),
     )
 
 
-def to_markdown(doc: dict[str, Any]) -> str:
-    """Markdown table of :func:`run`'s document."""
-    m, t = doc["machine"], doc["task"]
+def _body(doc: dict[str, Any]) -> list[str]:
+    """Markdown lines of ``dask_scaling.md`` after the provenance lines."""
+    t = doc["task"]
     lines = [
-        "# Dask fit scaling: 1 and 2 workers vs the single-machine fit",
-        "",
-        f"Command: `{doc['command']}`  ",
-        f"Created: {doc['created']}.  ",
-        f"Machine: {m['cpu']}, {m['usable_cpus']} usable CPUs ({m['platform']}), "
-        f"Python {m['python']}.  ",
-        "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".  ",
         f"Task: binary, {t['n']:,} rows x {t['d']} features (rounded to <= 64 "
         f"distinct values), {t['rounds']} rounds, alpha={t['alpha']}, "
         f"gamma={t['gamma']}; median of {t['reps']} fits.  ",
@@ -220,31 +250,37 @@ def to_markdown(doc: dict[str, Any]) -> str:
         "sketches and LightGBM estimates leaf counts for `min_data_in_leaf` from "
         "Hessian sums, so the distributed models need not equal the "
         "single-machine one (see docs/dask.rst); on 1 worker they do.",
-        "",
     ]
-    return "\n".join(lines)
+    return lines
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=400_000)
-    parser.add_argument("--d", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=50)
-    parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args(argv)
-    doc = run(args.n, args.d, args.rounds, args.reps)
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m benchmarks.dask_scaling``."""
     import dask
     import distributed
 
-    doc["machine"]["versions"].update(
-        dask=dask.__version__, distributed=distributed.__version__
+    argv = list(sys.argv[1:] if argv is None else argv)
+    p = parser("dask_scaling", __doc__.splitlines()[0])
+    p.add_argument("--n", type=int, default=400_000)
+    p.add_argument("--d", type=int, default=20)
+    p.add_argument("--rounds", type=int, default=50)
+    p.add_argument("--reps", type=int, default=3)
+    args = p.parse_args(argv)
+    task = dict(n=args.n, d=args.d, rounds=args.rounds, reps=args.reps)
+    # the command with every setting spelled out, as dask_scaling.json had it
+    explicit = [arg for k, v in task.items() for arg in (f"--{k}", str(v))]
+    doc: dict[str, Any] = dict(
+        benchmark="dask_scaling",
+        # the most threads a timed fit uses
+        **provenance("dask_scaling", explicit, fit_threads=2),
     )
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "dask_scaling.json").write_text(json.dumps(doc, indent=2) + "\n")
-    (args.out / "dask_scaling.md").write_text(to_markdown(doc))
-    print(to_markdown(doc))
+    doc["versions"].update(dask=dask.__version__, distributed=distributed.__version__)
+    doc["machine"]["versions"] = doc["versions"]  # where dask_scaling.json had them
+    doc.update(task=dict(task, **FOCAL), trees=TREES)
+    doc.update(run(args.n, args.d, args.rounds, args.reps))
+    body = _body(doc)
+    write_results(args.out, "dask_scaling", doc, TITLE, body)
+    log("\n".join(body))
     return 0
 
 

@@ -1,0 +1,168 @@
+"""Kernel timings of ``python -m benchmarks.run``.
+
+One gradient + Hessian evaluation of focalboost's binary and softmax focal
+losses (``hessian="surrogate"``) on the compiled kernel (1 thread and the
+default thread count) and on the numpy path (``FOCALBOOST_NO_CKERNEL=1``),
+next to ``scipy.special.expit`` / ``softmax`` on the same array and to the
+naive numpy objective.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from benchmarks._perf_workloads import (
+    ALPHA,
+    GAMMA,
+    naive_binary_focal,
+    naive_softmax_focal,
+)
+
+Env = dict[str, str | None]
+
+
+def median_time(func: Callable[[], object], reps: int) -> float:
+    """Median wall time of ``reps`` calls of ``func``, in seconds."""
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+@contextmanager
+def _environ(env: Env) -> Iterator[None]:
+    """Set (value) or unset (None) the variables of ``env``, then restore them."""
+    saved = {key: os.environ.get(key) for key in env}
+    try:
+        _apply(env)
+        yield
+    finally:
+        _apply(saved)
+
+
+def _apply(env: Env) -> None:
+    for key, value in env.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def kernel_info() -> dict[str, Any]:
+    """Whether the compiled focal kernel is built, and its default threads."""
+    from focalboost import _kernels
+
+    return dict(
+        compiled_kernel=_kernels.HAVE_CKERNEL, kernel_threads=_kernels.num_threads()
+    )
+
+
+def _variants() -> list[tuple[str, Env]]:
+    """(name, environment) of the focalboost kernel variants to time."""
+    from focalboost import _kernels
+
+    out: list[tuple[str, Env]] = []
+    if _kernels.HAVE_CKERNEL:
+        out += [
+            ("compiled kernel, 1 thread", {"FOCALBOOST_NUM_THREADS": "1"}),
+            (
+                f"compiled kernel, {_kernels.num_threads()} threads",
+                {"FOCALBOOST_NUM_THREADS": None},
+            ),
+        ]
+    out.append(("focalboost numpy path", {"FOCALBOOST_NO_CKERNEL": "1"}))
+    return out
+
+
+def _row(task: str, what: str, gamma: float | None, seconds: float) -> dict:
+    return dict(task=task, what=what, gamma=gamma, seconds=seconds)
+
+
+def _focalboost_rows(
+    task: str, gamma: float, func: Callable[[], object], reps: int
+) -> list[dict[str, Any]]:
+    """One row per kernel variant of ``func`` (a focalboost evaluation)."""
+    rows = []
+    for name, env in _variants():
+        with _environ(env):
+            rows.append(_row(task, name, gamma, median_time(func, reps)))
+    return rows
+
+
+def _binary_rows(n: int, rng: np.random.Generator, reps: int) -> list[dict]:
+    from scipy.special import expit
+
+    from focalboost.losses import BinaryFocalLoss
+
+    z = rng.normal(-2.0, 3.0, n)
+    y = (rng.random(n) < 0.1).astype(np.float64)
+    rows = [_row("binary", "scipy expit", None, median_time(lambda: expit(z), reps))]
+    for gamma in (2.0, 1.5):
+        loss = BinaryFocalLoss(alpha=ALPHA, gamma=gamma)
+
+        def run(loss=loss):
+            return loss.gradient_hessian(y, z, hessian="surrogate")
+
+        rows += _focalboost_rows("binary", gamma, run, reps)
+        if gamma == GAMMA:
+            seconds = median_time(lambda: naive_binary_focal(y, z), reps)
+            rows.append(_row("binary", "naive numpy objective", gamma, seconds))
+    return rows
+
+
+def _multiclass_rows(n: int, rng: np.random.Generator, reps: int) -> list[dict]:
+    from scipy.special import softmax
+
+    from focalboost.losses import SoftmaxFocalLoss
+
+    Z = rng.normal(0.0, 2.0, (n, 5))
+    Y = rng.integers(0, 5, n).astype(np.float64)
+    seconds = median_time(lambda: softmax(Z, axis=1), reps)
+    rows = [_row("multiclass", "scipy softmax", None, seconds)]
+    mc = SoftmaxFocalLoss(alpha=None, gamma=GAMMA)
+    rows += _focalboost_rows(
+        "multiclass",
+        GAMMA,
+        lambda: mc.gradient_hessian(Y, Z, hessian="surrogate"),
+        reps,
+    )
+    seconds = median_time(lambda: naive_softmax_focal(Y, Z), reps)
+    rows.append(_row("multiclass", "naive numpy objective", GAMMA, seconds))
+    return rows
+
+
+def kernel_bench(n: int, n_mc: int, reps: int = 15) -> list[dict[str, Any]]:
+    """Time expit/softmax, the compiled kernel, the numpy path and the naive code.
+
+    Parameters
+    ----------
+    n : int
+        Rows of the binary margin.
+    n_mc : int
+        Rows of the (n_mc, 5) multiclass margin.
+    reps : int, default=15
+        Calls per timing (the median is reported).
+
+    Returns
+    -------
+    list of dict
+        One row per (task, what, gamma) with ``seconds``, ``ns_per_sample``
+        (per element for multiclass) and ``ratio_to_baseline`` (to the scipy
+        function of the same task).
+    """
+    rng = np.random.default_rng(0)
+    rows = _binary_rows(n, rng, reps) + _multiclass_rows(n_mc, rng, reps)
+    size = {"binary": n, "multiclass": n_mc * 5}
+    base = {r["task"]: r["seconds"] for r in rows if r["gamma"] is None}
+    for row in rows:
+        row["ns_per_sample"] = row["seconds"] / size[row["task"]] * 1e9
+        row["ratio_to_baseline"] = row["seconds"] / base[row["task"]]
+    return rows

@@ -143,9 +143,25 @@ def paragraph(text: str, indent: str = "    ") -> str:
     ).lstrip()
 
 
-def estimator_sections(params, *, booster, intercept, extra_attributes=()) -> dict:
-    """Return the generated docstring sections of an estimator's table."""
+EXAMPLES = """>>> from sklearn.datasets import make_classification
+    >>> from focalboost import {cls}
+    >>> X, y = make_classification(n_samples=500, weights=[0.9], random_state=0)
+    >>> clf = {cls}(alpha=0.25, gamma=2.0, n_estimators=20).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    >>> bool(clf.score(X, y) > 0.9)
+    True"""
+
+
+def estimator_sections(
+    params, *, booster, intercept, extra_attributes=(), cls=None
+) -> dict:
+    """Return the generated docstring sections of an estimator's table.
+
+    ``cls``: the class name of the runnable ``Examples`` section.
+    """
     return {
+        "examples": EXAMPLES.replace("{cls}", cls or ""),
         "parameters": parameters_doc(params).lstrip(),
         "attributes": _persist.attributes_doc(
             booster=booster, intercept=intercept, extra=extra_attributes

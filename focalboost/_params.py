@@ -278,15 +278,57 @@ LIGHTGBM_RESERVED = (
     "num_trees",
 )
 
-_MIN_CHILD_WEIGHT_DOC = (
-    "Minimum sum of Hessians in a child, in log-loss Hessian units ({units}): "
-    "the fit passes the backend ``min_child_weight * hessian_scale_``, the "
-    "ratio of the focal to the log-loss Hessians at the start of training, so "
-    "``gamma=0, alpha=None`` is ``{cls}()``'s model and a focal loss gets "
-    "splits at the focal Hessians' scale{floor}. A value set in "
-    "``booster_params`` (under any of the backend's names for it) is passed "
-    "unscaled. See the user guide for the measurement behind this rule."
+
+def _shared(name, hint, doc_type, doc, check) -> Param:
+    """Return an entry both backends have (each sets default and native name)."""
+    return Param(name, None, hint, doc_type, doc, check=check)
+
+
+def _on(param: Param, default, native: str, doc: str | None = None) -> Param:
+    """``param`` as one backend has it."""
+    return replace(param, default=default, native=native, doc=doc or param.doc)
+
+
+LEARNING_RATE = _shared("learning_rate", "float", "float", "", real(0, low_open=True))
+MAX_DEPTH = _shared("max_depth", "int", "int", "", None)
+MIN_CHILD_WEIGHT = _shared(
+    "min_child_weight",
+    "float",
+    "float",
+    "Minimum sum of Hessians in a child, in log-loss Hessian units (the "
+    "backend's own default): the fit passes the backend ``min_child_weight * "
+    "hessian_scale_``, the ratio of the focal to the log-loss Hessians at the "
+    "start of training, so ``gamma=0, alpha=None`` is the backend's own "
+    "classifier's model and a focal loss gets splits at the focal Hessians' "
+    "scale. A value set in ``booster_params`` (under any of the backend's "
+    "names for it) is passed unscaled. See the user guide for the measurement "
+    "behind this rule.",
+    real(0),
 )
+SUBSAMPLE = _shared(
+    "subsample", "float", "float in (0, 1]", "", real(0, 1, low_open=True)
+)
+COLSAMPLE_BYTREE = _shared(
+    "colsample_bytree",
+    "float",
+    "float in (0, 1]",
+    "Column subsampling per tree.",
+    real(0, 1, low_open=True),
+)
+REG_LAMBDA = _shared(
+    "reg_lambda", "float", "float >= 0", "L2 regularisation of leaf values.", real(0)
+)
+REG_ALPHA = _shared(
+    "reg_alpha", "float", "float >= 0", "L1 regularisation of leaf values.", real(0)
+)
+MAX_BIN = _shared("max_bin", "int", "int", "Histogram bins.", integer(2))
+DEVICE_DOC = 'The backend\'s device, e.g. ``"cpu"`` or ``"cuda"``.'
+
+
+def _own(name, default, hint, doc_type, doc, check=None, native=None) -> Param:
+    """Return an entry of one backend only (native name: the public one)."""
+    return Param(name, default, hint, doc_type, doc, native or name, check)
+
 
 #: The parameters of :class:`focalboost.FocalXGBClassifier`, in order.
 XGBOOST: tuple[Param, ...] = (
@@ -299,110 +341,36 @@ XGBOOST: tuple[Param, ...] = (
     HESSIAN,
     PROBABILITY,
     N_ESTIMATORS,
-    Param(
-        "learning_rate",
-        0.3,
-        "float",
-        "float",
-        "XGBoost's ``eta``.",
-        native="eta",
-        check=real(0, low_open=True),
-    ),
-    Param(
-        "max_depth",
-        6,
-        "int",
-        "int",
-        'Maximum tree depth (0: no limit, with ``grow_policy="lossguide"``).',
-        native="max_depth",
+    _on(LEARNING_RATE, 0.3, "eta", "XGBoost's ``eta``."),
+    replace(
+        _on(
+            MAX_DEPTH,
+            6,
+            "max_depth",
+            'Maximum tree depth (0: no limit, with ``grow_policy="lossguide"``).',
+        ),
         check=integer(0),
     ),
-    Param(
-        "min_child_weight",
-        1.0,
-        "float",
-        "float",
-        _MIN_CHILD_WEIGHT_DOC.format(
-            units="``p(1-p)``, XGBoost's own default of 1",
-            cls="xgboost.XGBClassifier",
-            floor="",
-        ),
-        native="min_child_weight",
-        check=real(0),
-    ),
-    Param(
-        "subsample",
-        1.0,
-        "float",
-        "float in (0, 1]",
-        "Row subsampling per tree.",
-        native="subsample",
-        check=real(0, 1, low_open=True),
-    ),
-    Param(
-        "colsample_bytree",
-        1.0,
-        "float",
-        "float in (0, 1]",
-        "Column subsampling per tree.",
-        native="colsample_bytree",
-        check=real(0, 1, low_open=True),
-    ),
-    Param(
-        "reg_lambda",
-        1.0,
-        "float",
-        "float >= 0",
-        "L2 regularisation of leaf values.",
-        native="lambda",
-        check=real(0),
-    ),
-    Param(
-        "reg_alpha",
-        0.0,
-        "float",
-        "float >= 0",
-        "L1 regularisation of leaf values.",
-        native="alpha",
-        check=real(0),
-    ),
-    Param(
+    _on(MIN_CHILD_WEIGHT, 1.0, "min_child_weight"),
+    _on(SUBSAMPLE, 1.0, "subsample", "Row subsampling per tree."),
+    _on(COLSAMPLE_BYTREE, 1.0, "colsample_bytree"),
+    _on(REG_LAMBDA, 1.0, "lambda"),
+    _on(REG_ALPHA, 0.0, "alpha"),
+    _own(
         "min_split_loss",
         0.0,
         "float",
         "float >= 0",
         "XGBoost's ``gamma`` (minimum loss reduction to split).",
+        real(0),
         native="gamma",
-        check=real(0),
     ),
-    Param(
-        "max_bin",
-        256,
-        "int",
-        "int",
-        "Histogram bins.",
-        native="max_bin",
-        check=integer(2),
-    ),
-    Param(
-        "tree_method",
-        "hist",
-        "str",
-        "str",
-        "XGBoost tree method.",
-        native="tree_method",
-        check=string(),
-    ),
+    _on(MAX_BIN, 256, "max_bin"),
+    _own("tree_method", "hist", "str", "str", "XGBoost tree method.", string()),
     replace(N_JOBS, native="nthread"),
     RANDOM_STATE,
-    Param(
-        "device",
-        None,
-        "str | None",
-        "str or None",
-        'XGBoost device, e.g. ``"cpu"`` or ``"cuda"``.',
-        native="device",
-        check=string(allow_none=True),
+    _own(
+        "device", None, "str | None", "str or None", DEVICE_DOC, string(allow_none=True)
     ),
     EARLY_STOPPING_ROUNDS,
     EVAL_METRIC,
@@ -436,110 +404,48 @@ LIGHTGBM: tuple[Param, ...] = (
     HESSIAN,
     PROBABILITY,
     N_ESTIMATORS,
-    Param(
-        "learning_rate",
-        0.1,
-        "float",
-        "float",
-        "Shrinkage.",
-        native="learning_rate",
-        check=real(0, low_open=True),
-    ),
-    Param(
-        "num_leaves",
-        31,
-        "int",
-        "int",
-        "Maximum leaves per tree.",
-        native="num_leaves",
-        check=integer(2),
-    ),
-    Param(
-        "max_depth",
-        -1,
-        "int",
-        "int",
-        "Maximum depth (-1: no limit).",
-        native="max_depth",
+    _on(LEARNING_RATE, 0.1, "learning_rate", "Shrinkage."),
+    _own("num_leaves", 31, "int", "int", "Maximum leaves per tree.", integer(2)),
+    replace(
+        _on(MAX_DEPTH, -1, "max_depth", "Maximum depth (-1: no limit)."),
         check=integer(-1),
     ),
-    Param(
-        "min_child_weight",
+    _on(
+        MIN_CHILD_WEIGHT,
         1e-3,
-        "float",
-        "float",
-        _MIN_CHILD_WEIGHT_DOC.format(
-            units="LightGBM's own default ``min_sum_hessian_in_leaf``",
-            cls="lightgbm.LGBMClassifier",
-            floor=", and at least 1e-10 (below which LightGBM's split search "
-            "fails); ``min_child_samples`` is usually the binding constraint",
-        ),
-        native="min_sum_hessian_in_leaf",
-        check=real(0),
+        "min_sum_hessian_in_leaf",
+        MIN_CHILD_WEIGHT.doc
+        + " At least 1e-10 (below which LightGBM's split search fails); "
+        "``min_child_samples`` is usually the binding constraint.",
     ),
-    Param(
+    _own(
         "min_child_samples",
         20,
         "int",
         "int",
         "``min_data_in_leaf``.",
+        integer(0),
         native="min_data_in_leaf",
-        check=integer(0),
     ),
-    Param(
-        "subsample",
+    _on(
+        SUBSAMPLE,
         1.0,
-        "float",
-        "float in (0, 1]",
+        "bagging_fraction",
         "``bagging_fraction`` (active when ``subsample_freq > 0``).",
-        native="bagging_fraction",
-        check=real(0, 1, low_open=True),
     ),
-    Param(
+    _own(
         "subsample_freq",
         0,
         "int",
         "int",
         "``bagging_freq``.",
+        integer(0),
         native="bagging_freq",
-        check=integer(0),
     ),
-    Param(
-        "colsample_bytree",
-        1.0,
-        "float",
-        "float in (0, 1]",
-        "``feature_fraction``.",
-        native="feature_fraction",
-        check=real(0, 1, low_open=True),
-    ),
-    Param(
-        "reg_lambda",
-        0.0,
-        "float",
-        "float >= 0",
-        "``lambda_l2``.",
-        native="lambda_l2",
-        check=real(0),
-    ),
-    Param(
-        "reg_alpha",
-        0.0,
-        "float",
-        "float >= 0",
-        "``lambda_l1``.",
-        native="lambda_l1",
-        check=real(0),
-    ),
-    Param(
-        "max_bin",
-        255,
-        "int",
-        "int",
-        "Histogram bins.",
-        native="max_bin",
-        check=integer(2),
-    ),
+    _on(COLSAMPLE_BYTREE, 1.0, "feature_fraction", "``feature_fraction``."),
+    _on(REG_LAMBDA, 0.0, "lambda_l2", "``lambda_l2``."),
+    _on(REG_ALPHA, 0.0, "lambda_l1", "``lambda_l1``."),
+    _on(MAX_BIN, 255, "max_bin"),
     replace(N_JOBS, native="num_threads"),
     replace(
         RANDOM_STATE,
@@ -547,15 +453,7 @@ LIGHTGBM: tuple[Param, ...] = (
         "``force_col_wise=True``, so that refits are bit-identical (override "
         "them in ``booster_params`` if speed matters more).",
     ),
-    Param(
-        "device_type",
-        "cpu",
-        "str",
-        "str",
-        'LightGBM device (``"cpu"``, ``"gpu"``, ``"cuda"``).',
-        native="device_type",
-        check=string(),
-    ),
+    _own("device_type", "cpu", "str", "str", DEVICE_DOC, string()),
     EARLY_STOPPING_ROUNDS,
     EVAL_METRIC,
     Param(

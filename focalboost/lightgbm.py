@@ -93,10 +93,15 @@ class LightGBMEarlyStopping:
             )
 
 
-_SECTIONS = estimator_sections(
-    LIGHTGBM,
+#: Backend words of the generated docstring sections.
+DOC_WORDS = dict(
     booster="lightgbm.Booster",
     intercept="added to the booster's raw score by the first round's leaves",
+)
+_SECTIONS = estimator_sections(
+    LIGHTGBM,
+    **DOC_WORDS,
+    cls="FocalLGBMClassifier",
     extra_attributes=[
         (
             "feature_importances_",
@@ -160,17 +165,11 @@ class FocalLGBMClassifier(FocalClassifierMixin):
 
     Examples
     --------
-    >>> from sklearn.datasets import make_classification
-    >>> from focalboost import FocalLGBMClassifier
-    >>> X, y = make_classification(n_samples=500, weights=[0.9], random_state=0)
-    >>> clf = FocalLGBMClassifier(alpha=0.25, gamma=2.0, n_estimators=20).fit(X, y)
-    >>> clf.predict_proba(X[:2]).shape
-    (2, 2)
-    >>> bool(clf.score(X, y) > 0.9)
-    True
+    %(examples)s
     """
 
     _params = LIGHTGBM
+    _doc_words = DOC_WORDS
     _reserved_params = LIGHTGBM_RESERVED
     _min_child_weight_keys = (
         "min_sum_hessian_in_leaf",

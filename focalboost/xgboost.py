@@ -75,10 +75,12 @@ class XGBoostEval(xgb.callback.TrainingCallback):
         return self.log.should_stop()
 
 
+#: Backend words of the generated docstring sections.
+DOC_WORDS = dict(booster="xgboost.Booster", intercept="the booster's ``base_score``")
 _SECTIONS = estimator_sections(
     XGBOOST,
-    booster="xgboost.Booster",
-    intercept="the booster's ``base_score``",
+    **DOC_WORDS,
+    cls="FocalXGBClassifier",
     extra_attributes=[
         (
             "feature_importances_",
@@ -133,17 +135,11 @@ class FocalXGBClassifier(FocalClassifierMixin):
 
     Examples
     --------
-    >>> from sklearn.datasets import make_classification
-    >>> from focalboost import FocalXGBClassifier
-    >>> X, y = make_classification(n_samples=500, weights=[0.9], random_state=0)
-    >>> clf = FocalXGBClassifier(alpha=0.25, gamma=2.0, n_estimators=20).fit(X, y)
-    >>> clf.predict_proba(X[:2]).shape
-    (2, 2)
-    >>> bool(clf.score(X, y) > 0.9)
-    True
+    %(examples)s
     """
 
     _params = XGBOOST
+    _doc_words = DOC_WORDS
     _reserved_params = XGBOOST_RESERVED
     _min_child_weight_keys = ("min_child_weight",)
     __init__ = make_init(XGBOOST, "FocalXGBClassifier", __name__)

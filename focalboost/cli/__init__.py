@@ -3,13 +3,6 @@
 Thin by design: parse arguments, call the public API, print, return an exit
 code. User errors exit with status 2 and a one-line message, no traceback.
 
-- ``demo``: log loss vs focal loss on generated data, both backends.
-- ``compare [DATA] --target COL``: cross-validated log loss vs balanced log
-  loss vs a focal ``alpha x gamma`` grid; a table on stdout and a report
-  folder. Without DATA it runs on the embedded Wine Quality task
-  (:func:`focalboost.datasets.load_wine_quality`).
-- ``fit DATA --target COL -o MODEL`` and ``predict MODEL DATA -o CSV``.
-
 Layout: ``_commands`` (one function per command), ``_compare`` (the
 cross-validation runner), ``_report`` (table, report and plots), ``_table``
 (CSV/Parquet reading and :class:`UsageError`).

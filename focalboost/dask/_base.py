@@ -23,7 +23,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _persist
-from .._base import EvalData, FocalClassifierMixin
+from .._base import EvalData, FocalClassifierMixin, estimator_sections
 from .._compat import meta_nonempty, quiet_extension_dtype_conversion, unsortable_labels
 from .._input import check_X
 from .._params import Param
@@ -41,7 +41,7 @@ from .._validation import (
 from ..lightgbm import FocalLGBMClassifier
 from ..xgboost import FocalXGBClassifier
 
-__all__ = ["CLIENT", "MEAN_METRICS", "DaskFocalMixin"]
+__all__ = ["CLIENT", "MEAN_METRICS", "DaskFocalMixin", "dask_sections"]
 
 #: Metrics that are weighted means over samples, hence reducible across
 #: workers (sum of weighted values and of weights).
@@ -178,6 +178,32 @@ CLIENT = Param(
     "distributed.Client or None",
     "The Dask client; None uses the current default client. Not pickled.",
 )
+
+
+def _lazy(method: str, shape: str):
+    """Return the Dask twin of the local estimator's prediction ``method``."""
+
+    def lazy(self, X) -> da.Array:
+        return self._map_local(X, method)
+
+    lazy.__name__ = lazy.__qualname__ = method
+    lazy.__doc__ = f"""Lazy :meth:`~focalboost.FocalXGBClassifier.{method}` per block.
+
+        Parameters
+        ----------
+        X : dask array or dask DataFrame of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        dask array of shape {shape}
+        """
+    return lazy
+
+
+def dask_sections(local_class) -> dict:
+    """Return the docstring sections of the Dask twin of ``local_class``."""
+    return estimator_sections(local_class._params + (CLIENT,), **local_class._doc_words)
 
 
 # ------------------------------------------------------------------- the mixin
@@ -516,47 +542,14 @@ default=None
             meta=np.empty((0,) * sample.ndim, dtype=dtype),
         )
 
-    def decision_function(self, X) -> da.Array:
-        """Lazy :meth:`~focalboost.FocalXGBClassifier.decision_function` per block.
-
-        Parameters
-        ----------
-        X : dask array or dask DataFrame of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        dask array of shape (n_samples,) or (n_samples, ``n_outputs_``), float64
-        """
-        return self._map_local(X, "decision_function")
-
-    def predict_proba(self, X) -> da.Array:
-        """Lazy :meth:`~focalboost.FocalXGBClassifier.predict_proba` per block.
-
-        Parameters
-        ----------
-        X : dask array or dask DataFrame of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        dask array of shape (n_samples, n_classes) or (n_samples, n_labels)
-        """
-        return self._map_local(X, "predict_proba")
-
-    def predict(self, X) -> da.Array:
-        """Lazy :meth:`~focalboost.FocalXGBClassifier.predict` per block.
-
-        Parameters
-        ----------
-        X : dask array or dask DataFrame of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        dask array of shape (n_samples,) or (n_samples, n_labels)
-        """
-        return self._map_local(X, "predict")
+    decision_function = _lazy(
+        "decision_function",
+        "(n_samples,) or (n_samples, ``n_outputs_``), float64",
+    )
+    predict_proba = _lazy(
+        "predict_proba", "(n_samples, n_classes) or (n_samples, n_labels)"
+    )
+    predict = _lazy("predict", "(n_samples,) or (n_samples, n_labels)")
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Accuracy of :meth:`predict`, computed on the cluster.

@@ -8,11 +8,11 @@ import lightgbm as lgb
 import lightgbm.dask  # noqa: F401  (registers lightgbm.dask)
 import numpy as np
 
-from .._base import estimator_sections, fill_doc
+from .._base import fill_doc
 from .._compat import quiet_lightgbm_dask_threads
-from .._params import LIGHTGBM, make_init
+from .._params import make_init
 from ..lightgbm import FocalLGBMClassifier, LightGBMObjective
-from ._base import CLIENT, DaskFocalMixin
+from ._base import CLIENT, DaskFocalMixin, dask_sections
 
 __all__ = ["FocalDaskLGBMClassifier", "LGBMDaskObjective", "MAX_LABELS"]
 
@@ -95,19 +95,13 @@ def _wrapper_kwargs(params: dict) -> dict:
     params = dict(params)
     params.pop("num_threads", None)  # the Dask interface sets it per worker
     kwargs = {}
-    for p in LIGHTGBM:
+    for p in FocalLGBMClassifier._params:
         if p.name in _WRAPPER_ARGS and p.native in params and p.name != "n_jobs":
             kwargs[p.name] = params.pop(p.native)
     return {**kwargs, **params}
 
 
-@fill_doc(
-    **estimator_sections(
-        LIGHTGBM + (CLIENT,),
-        booster="lightgbm.Booster",
-        intercept="added to the booster's raw score by the first round's leaves",
-    )
-)
+@fill_doc(**dask_sections(FocalLGBMClassifier))
 class FocalDaskLGBMClassifier(DaskFocalMixin, FocalLGBMClassifier):
     """Focal-loss gradient boosting on Dask with :mod:`lightgbm.dask`.
 
@@ -148,7 +142,9 @@ class FocalDaskLGBMClassifier(DaskFocalMixin, FocalLGBMClassifier):
     """
 
     _local_class = FocalLGBMClassifier
-    __init__ = make_init(LIGHTGBM + (CLIENT,), "FocalDaskLGBMClassifier", __name__)
+    __init__ = make_init(
+        FocalLGBMClassifier._params + (CLIENT,), "FocalDaskLGBMClassifier", __name__
+    )
 
     def _prepare_dask_eval_sets(self, eval_set, eval_sample_weight):
         if eval_set is not None:

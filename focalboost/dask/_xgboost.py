@@ -8,11 +8,11 @@ import numpy as np
 import xgboost as xgb
 import xgboost.dask  # noqa: F401  (registers xgboost.dask)
 
-from .._base import estimator_sections, fill_doc
-from .._params import XGBOOST, make_init
+from .._base import fill_doc
+from .._params import make_init
 from .._training import TrainingLog
 from ..xgboost import FocalXGBClassifier, XGBoostEval, XGBoostObjective
-from ._base import CLIENT, DaskFocalMixin
+from ._base import CLIENT, DaskFocalMixin, dask_sections
 
 __all__ = ["DMatrixObjective", "DaskXGBoostEval", "FocalDaskXGBClassifier"]
 
@@ -126,13 +126,7 @@ class DaskXGBoostEval(XGBoostEval):
         return model
 
 
-@fill_doc(
-    **estimator_sections(
-        XGBOOST + (CLIENT,),
-        booster="xgboost.Booster",
-        intercept="the booster's ``base_score``",
-    )
-)
+@fill_doc(**dask_sections(FocalXGBClassifier))
 class FocalDaskXGBClassifier(DaskFocalMixin, FocalXGBClassifier):
     """Focal-loss gradient boosting on Dask with :mod:`xgboost.dask`.
 
@@ -174,7 +168,9 @@ class FocalDaskXGBClassifier(DaskFocalMixin, FocalXGBClassifier):
     """
 
     _local_class = FocalXGBClassifier
-    __init__ = make_init(XGBOOST + (CLIENT,), "FocalDaskXGBClassifier", __name__)
+    __init__ = make_init(
+        FocalXGBClassifier._params + (CLIENT,), "FocalDaskXGBClassifier", __name__
+    )
 
     def _dask_dmatrix(self, client, X, y, w, ref=None):
         if self.tree_method == "hist":

@@ -4,8 +4,12 @@ Build (from the repository root)::
 
     python -m sphinx -W --keep-going -b html docs docs/_build/html
 
-Nothing is fetched at build time: no intersphinx, no binder. The gallery
-executes every ``examples/plot_*.py`` on data the package generates or ships.
+Nothing is fetched at build time (no intersphinx, no binder) and nothing at
+reading time: MathJax is served with the site (``sphinx-mathjax-offline``),
+the source links come from ``sphinx.ext.viewcode``, and sphinx-gallery's
+execution-time page, which loads its table scripts from the network, is not
+written. The gallery executes every ``examples/plot_*.py`` on data the
+package generates or ships.
 """
 
 import os
@@ -36,6 +40,10 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax 3 files copied into _static/mathjax: formulas render offline
+    "sphinx-mathjax-offline",
+    # [source] links on the API entries, pages of highlighted source
+    "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
@@ -75,6 +83,8 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "show_memory": False,
     "plot_gallery": "True",
+    # its sg_execution_times pages load jQuery and DataTables from CDNs
+    "write_computation_times": False,
 }
 
 # -- HTML --------------------------------------------------------------------
@@ -86,3 +96,6 @@ html_theme_options = {
     "secondary_sidebar_items": ["page-toc"],
 }
 html_show_sourcelink = False
+html_static_path = ["_static"]
+# wide tables scroll inside the text column; figures keep their aspect
+html_css_files = ["focalboost.css"]

@@ -13,13 +13,6 @@ package generates or ships.
 """
 
 import os
-import sys
-from pathlib import Path
-
-HERE = Path(__file__).resolve().parent
-# docs/sphinxext holds the small helpers the gallery configuration names by
-# their qualified name (so that the configuration stays picklable).
-sys.path.insert(0, str(HERE / "sphinxext"))
 
 # No OpenMP spin-waiting between the gallery's boosting rounds: on a small,
 # shared machine it slows the examples down several times. It must be set
@@ -75,7 +68,6 @@ sphinx_gallery_conf = {
     "filename_pattern": r"/plot_",
     "ignore_pattern": r"__init__\.py",
     "within_subsection_order": "FileNameSortKey",
-    "reset_argv": "gallery_helpers.reset_argv",
     # API pages list the examples that use each public object
     "doc_module": ("focalboost",),
     "backreferences_dir": "generated/backreferences",

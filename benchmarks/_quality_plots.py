@@ -3,6 +3,11 @@
 ``quality_winrate.png`` (per-data-set PR-AUC differences and win/tie/loss
 counts), ``quality_calibration.png`` (mapped vs raw calibration per data set)
 and ``creditcard_reproduction.png`` (test PR curves).
+
+The figures are drawn about 8-9 inches wide at 100 dpi with 10-12 pt text,
+so that they stay readable when a page shows them at its column width
+(about 800 pixels). :func:`plot_quality` needs only the results document,
+so the two quality figures can be redrawn from a committed ``quality.json``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import numpy as np
 from benchmarks._quality_summary import COMPARED, PAIRS
 
 COLOUR = {"win": "tab:green", "tie": "tab:gray", "loss": "tab:red"}
+#: Resolution of every figure; sizes are in inches at this resolution.
+DPI = 100
 
 
 def _pyplot():
@@ -40,16 +47,19 @@ def _plot_differences(ax, s: dict[str, Any], names: list[str]) -> None:
                 xerr=t["diff_std"],
                 fmt="os"[j],
                 color=COLOUR[t["outcome"]],
-                ecolor="0.7",
-                ms=5,
+                ecolor="0.75",
+                ms=6,
             )
     ax.axvline(0, color="k", lw=0.8)
-    ax.set_yticks(range(len(names)), np.array(names)[order], fontsize=8)
-    ax.set_xlabel("PR-AUC difference (mean ± std over folds)")
+    ax.set_yticks(range(len(names)), np.array(names)[order], fontsize=10)
+    ax.tick_params(axis="x", labelsize=10)
+    ax.set_ylim(-0.7, len(names) - 0.3)
+    ax.grid(axis="x", color="0.9")
+    ax.set_xlabel("PR-AUC difference (mean ± std over the 5 folds)", fontsize=11)
     ax.set_title(
-        "tuned focal − log (o), tuned focal − weighted log (s)\n"
-        "green win, grey tie, red loss (corrected t-test, p<0.05)",
-        fontsize=9,
+        "tuned focal − log loss (circles), tuned focal − weighted log loss "
+        "(squares)\ngreen: win, grey: tie, red: loss (corrected t-test, p < 0.05)",
+        fontsize=11,
     )
 
 
@@ -65,12 +75,25 @@ def _plot_counts(ax, s: dict[str, Any]) -> None:
             ]
         )
         ax.barh(range(len(rows)), v, left=left, color=COLOUR[o], label=o)
+        for i, (lo, n) in enumerate(zip(left, v, strict=True)):
+            if n:
+                ax.text(
+                    lo + n / 2,
+                    i,
+                    f"{n:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=9,
+                    color="white" if o != "tie" else "black",
+                )
         left += v
-    ax.set_yticks(range(len(rows)), [f"{a}: {m}" for a, m in rows], fontsize=8)
+    labels = [f"{a}: {m.replace('_', '-')}" for a, m in rows]
+    ax.set_yticks(range(len(rows)), labels, fontsize=10)
+    ax.tick_params(axis="x", labelsize=10)
     ax.invert_yaxis()
-    ax.set_xlabel("number of data sets")
-    ax.legend(loc="lower right", fontsize=8)
-    ax.set_title("win / tie / loss per data set", fontsize=9)
+    ax.set_xlabel("number of data sets", fontsize=11)
+    ax.legend(loc="lower left", bbox_to_anchor=(1.0, 0.0), fontsize=10)
+    ax.set_title("win / tie / loss per data set and metric", fontsize=11)
 
 
 def _plot_calibration(ax, s: dict[str, Any], names: list[str], m: str) -> None:
@@ -81,17 +104,21 @@ def _plot_calibration(ax, s: dict[str, Any], names: list[str], m: str) -> None:
     for arm, mk in (("focal", "o"), ("focal_g2", "^")):
         raw = [s["per_dataset"][n]["mean"][arm][f"{m}_raw"] for n in names]
         post = [s["per_dataset"][n]["mean"][arm][m] for n in names]
-        ax.scatter(raw, post, marker=mk, label=arm, alpha=0.8)
+        ax.scatter(raw, post, marker=mk, label=arm, alpha=0.8, s=36)
         seen += [v for v in raw + post if v > 0]
     lim = (0.7 * min(seen), 1.4 * max(seen))
     ax.plot(lim, lim, "k--", lw=0.8)
     ax.set(xscale="log", yscale="log", xlim=lim, ylim=lim)
-    ax.set(xlabel=f"{m} of the raw focal probabilities")
-    ax.set(ylabel=f"{m} of the mapped posterior")
+    name = {"ece": "ECE", "brier": "Brier score"}[m]
+    ax.set_xlabel(f"{name}, raw focal probabilities", fontsize=11)
+    ax.set_ylabel(f"{name}, mapped posterior", fontsize=11)
     for axis in (ax.xaxis, ax.yaxis):
         axis.set_minor_formatter(NullFormatter())
-    ax.set_title(f"{m.upper()} per data set (below the line: mapping helps)")
-    ax.legend(fontsize=8)
+    ax.tick_params(labelsize=10)
+    ax.set_title(
+        f"{name} per data set\n(below the diagonal: the map helps)", fontsize=11
+    )
+    ax.legend(fontsize=10)
 
 
 def plot_quality(result: dict[str, Any], out_dir: Path, stem: str) -> list[Path]:
@@ -113,22 +140,26 @@ def plot_quality(result: dict[str, Any], out_dir: Path, stem: str) -> list[Path]
     """
     plt = _pyplot()
     s, names = result["summary"], [d["name"] for d in result["datasets"]]
+    n_rows = len(PAIRS) * len(COMPARED)
     fig, (ax, ax2) = plt.subplots(
-        1, 2, figsize=(13, 0.32 * len(names) + 2.5), width_ratios=[3, 2]
+        2,
+        1,
+        figsize=(8.5, 0.3 * (len(names) + n_rows) + 2.5),
+        height_ratios=[len(names) + 1.5, n_rows + 1],
     )
     _plot_differences(ax, s, names)
     _plot_counts(ax2, s)
     fig.tight_layout()
     paths = [out_dir / f"{stem}_winrate.png"]
-    fig.savefig(paths[0], dpi=110)
+    fig.savefig(paths[0], dpi=DPI)
     plt.close(fig)
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4.6))
     for ax, m in zip(axes, ("ece", "brier"), strict=True):
         _plot_calibration(ax, s, names, m)
     fig.tight_layout()
     paths.append(out_dir / f"{stem}_calibration.png")
-    fig.savefig(paths[1], dpi=110)
+    fig.savefig(paths[1], dpi=DPI)
     plt.close(fig)
     return paths
 
@@ -136,13 +167,18 @@ def plot_quality(result: dict[str, Any], out_dir: Path, stem: str) -> list[Path]
 def plot_reproduction(rep: dict[str, Any], path: Path) -> None:
     """Test PR curves of the credit-card reproduction's models."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 5))
+    fig, ax = plt.subplots(figsize=(6.5, 5))
     for name, (prec, rec) in rep["curves"].items():
         m = rep["models"][name]
         ax.plot(rec, prec, label=f"{name} (AP {m['pr_auc']:.3f})")
-    ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
-    ax.set_title(f"creditcard_fraud, 30% test split ({rep['test_frauds']} frauds)")
-    ax.legend(loc="lower left")
+    ax.set(xlim=(0, 1), ylim=(0, 1.02))
+    ax.set_xlabel("recall", fontsize=11)
+    ax.set_ylabel("precision", fontsize=11)
+    ax.tick_params(labelsize=10)
+    ax.set_title(
+        f"creditcard_fraud, 30% test split ({rep['test_frauds']} frauds)", fontsize=11
+    )
+    ax.legend(loc="lower left", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)

@@ -14,6 +14,7 @@ import numpy as np
 from scipy import stats
 
 from benchmarks._quality_protocol import ARMS
+from focalboost.metrics import corrected_resampled_ttest
 
 P_TIE = 0.05
 #: Metrics compared between arms, and whether higher is better.
@@ -40,16 +41,10 @@ METRICS = (
 def corrected_ttest(d: np.ndarray, test_over_train: float) -> float:
     """Two-sided p of the Nadeau-Bengio corrected paired t-test on fold diffs.
 
-    The variance of the mean difference is ``(1/k + n_test/n_train) s^2``
-    instead of ``s^2 / k`` because the training sets of the folds overlap.
-    Returns 1.0 when all differences are equal to zero.
+    :func:`focalboost.metrics.corrected_resampled_ttest` (the same test as
+    ``focalboost compare``'s verdict); 1.0 when every difference is zero.
     """
-    k = d.shape[0]
-    var = np.var(d, ddof=1) * (1.0 / k + test_over_train)
-    if var == 0:
-        return 1.0 if np.all(d == 0) else 0.0
-    t = float(np.mean(d)) / np.sqrt(var)
-    return float(2 * stats.t.sf(abs(t), k - 1))
+    return corrected_resampled_ttest(d, test_size=test_over_train, train_size=1.0).p
 
 
 def _vals(ds, arm, metric):

@@ -4,6 +4,7 @@ import csv
 import importlib.util
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -44,11 +45,15 @@ def test_user_errors_exit_2_without_traceback(argv, message, capsys):
 
 # --- compare / fit / predict ------------------------------------------------
 
-COMPARE_FAST = ["--n-estimators", "10", "--cv", "3", "--n-jobs", "1"]
-TABLE_COLUMNS = ["arm", "alpha", "gamma", "PR-AUC", "ROC-AUC", "F1", "recall"]
-TABLE_COLUMNS += ["Brier", "fit s"]
-PLOTS = ["pr_curves.png", "reliability.png", "pr_auc_heatmap.png"]
+COMPARE_FAST = ["--n-estimators", "8", "--cv", "3", "--inner-cv", "2"]
+COMPARE_FAST += ["--n-jobs", "1"]
+TABLE_COLUMNS = ["arm", "PR-AUC", "ROC-AUC", "recall@P>=0.5", "precision@R>=0.5"]
+TABLE_COLUMNS += ["F1", "Brier", "log loss", "fit s"]
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
+VERDICT = re.compile(
+    r"focal \(tuned\) vs (log loss|balanced log loss): (macro )?PR-AUC [+-]\d\.\d{3} "
+    r"\(95% CI [+-]\d\.\d{3} to [+-]\d\.\d{3}, p = [\d.e+-]+\), "
+)
 
 
 def _write_csv(path, n_samples=600, labels=(0, 1), seed=0, extra=None):
@@ -82,76 +87,135 @@ def _read_csv(path):
     return rows[0], rows[1:]
 
 
-def test_compare_on_csv_prints_table_and_writes_report(tmp_path, capsys):
+def test_compare_on_csv_prints_verdict_tables_and_writes_report(tmp_path, capsys):
     data = tmp_path / "small.csv"
     _write_csv(data)
     out = tmp_path / "report"
     argv = ["compare", str(data), "--target", "label", "--out", str(out)]
-    argv += [*COMPARE_FAST, "--alpha", "none,0.25", "--gamma", "1,2"]
+    argv += [*COMPARE_FAST, "--alpha", "none,0.25", "--gamma", "2"]
     assert main(argv) == 0
     captured = capsys.readouterr()
-    header = next(line for line in captured.out.splitlines() if "PR-AUC" in line)
-    assert header.split("  ")[0].strip() == "arm"
+    lines = captured.out.splitlines()
+    verdict = [ln.strip() for ln in lines if VERDICT.search(ln)]
+    assert (
+        len(verdict) == 2
+        and "is the simpler choice" in " ".join(verdict)
+        or ("significantly better" in " ".join(verdict))
+    )
+    assert lines.index("Verdict:") < lines.index("xgboost:")
+    header = next(line for line in lines if "PR-AUC" in line and "arm" in line)
     positions = [header.index(col) for col in TABLE_COLUMNS]
     assert positions == sorted(positions)
-    for arm in ("log loss", "balanced log loss", "focal a=0.25 g=2"):
-        assert arm in captured.out
-    assert captured.out.count(" * ") + captured.out.count(" *\n") >= 1
-    # Not a terminal: one progress line per arm on stderr, ending at 18/18 fits.
-    # 3 folds x (1 model + 2 inner models for the out-of-fold threshold).
+    for arm in ("log loss", "balanced log loss", "focal (tuned)"):
+        assert any(line.startswith(arm + " ") for line in lines), arm
+    # grid: alpha {none, 0.25} x gamma {0, 2} (0 added), 4 points + balanced,
+    # each fitted on 2 inner folds and once on the outer training part
     progress = captured.err.strip().splitlines()
-    assert len(progress) == 6 and "54/54 fits" in progress[-1]
+    assert len(progress) == 3 and "45/45 fits" in progress[-1]
     assert "Traceback" not in captured.err
 
     results = json.loads((out / "results.json").read_text())
-    assert set(results) >= {"config", "versions", "summary", "arms", "best_focal"}
+    assert results["verdict"] == verdict
     assert {"focalboost", "xgboost", "lightgbm"} <= set(results["versions"])
-    assert results["config"]["cv"] == 3 and results["config"]["n_samples"] == 600
-    assert results["config"]["alphas"] == [None, 0.25]
-    assert results["config"]["threshold"] == "oof"
-    assert "out-of-fold" in results["threshold_rule"]
-    assert len(results["arms"]) == 2 + 2 * 2
-    focal = [a for a in results["arms"] if a["focal"]]
-    best = max(focal, key=lambda a: a["summary"]["pr_auc"]["mean"])
-    assert results["best_focal"] == best["name"]
-    for arm in results["arms"]:
-        assert len(arm["folds"]) == 3
-        assert set(arm["summary"]) == {
-            "pr_auc", "roc_auc", "f1", "recall", "brier", "fit_s"
-        }  # fmt: skip
-        for fold in arm["folds"]:
-            assert 0 <= fold["recall"] <= 1 and 0 < fold["threshold"] < 1
-            assert 0 <= fold["brier"] <= 1 and 0 <= fold["pr_auc"] <= 1
-        pr = [f["pr_auc"] for f in arm["folds"]]
-        assert arm["summary"]["pr_auc"]["mean"] == pytest.approx(np.mean(pr))
+    config = results["config"]
+    assert (config["cv"], config["repeats"], config["inner_cv"]) == (3, 1, 2)
+    assert config["alphas"] == [None, 0.25] and config["kind"] == "binary"
+    assert [c["name"] for c in results["grid"]] == [
+        "a=none g=0", "a=0.25 g=0", "a=none g=2", "a=0.25 g=2"
+    ]  # fmt: skip
+    xgb_result = results["backends"]["xgboost"]
+    assert len(xgb_result["folds"]) == 3 and len(results["splits"]) == 3
+    for fold in xgb_result["folds"]:
+        assert fold["chosen"]["name"] in fold["inner_pr_auc"]
+        best = max(fold["inner_pr_auc"].values())
+        assert fold["inner_pr_auc"][fold["chosen"]["name"]] == best
+        for scores in fold["arms"].values():
+            assert 0 <= scores["pr_auc"] <= 1 and 0 <= scores["brier"] <= 1
+            assert 0 <= scores["recall_at_precision"] <= 1
+    summary = xgb_result["summary"]
+    pr = [f["arms"]["focal (tuned)"]["pr_auc"] for f in xgb_result["folds"]]
+    assert summary["arms"]["focal (tuned)"]["pr_auc"]["mean"] == pytest.approx(
+        np.mean(pr)
+    )
+    assert sum(summary["chosen"].values()) == 3
     report = (out / "report.md").read_text()
-    assert "| arm | alpha | gamma | PR-AUC |" in report
-    assert "out-of-fold predictions for the training part" in report
+    assert report.index("## Verdict") < report.index("## xgboost")
+    assert verdict[0] in report
+    assert "| arm | PR-AUC | ROC-AUC |" in report
     if HAS_MATPLOTLIB:
-        assert results["plots"] == PLOTS
-        for name in PLOTS:
-            assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-            assert f"]({name})" in report
+        assert results["plots"] == ["pr_auc_folds.png"]
+        assert (out / "pr_auc_folds.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert "](pr_auc_folds.png)" in report
 
 
-def test_compare_embedded_default_data_lightgbm(tmp_path, capsys):
+def test_compare_embedded_default_data_both_backends(tmp_path, capsys):
     out = tmp_path / "wine"
-    argv = ["compare", "--out", str(out), "--backend", "lightgbm", "--quiet"]
-    argv += ["--n-estimators", "5", "--cv", "2", "--n-jobs", "1"]
-    argv += ["--alpha", "balanced", "--gamma", "2", "--threshold", "train"]
+    argv = ["compare", "--out", str(out), "--backend", "xgboost,lightgbm"]
+    argv += ["--quiet", "--n-estimators", "5", "--cv", "2", "--inner-cv", "2"]
+    argv += ["--n-jobs", "1", "--alpha", "balanced", "--gamma", "2"]
     assert main(argv) == 0
     captured = capsys.readouterr()
     assert "Wine Quality" in captured.out and "4898 rows" in captured.out
     assert captured.err == ""  # --quiet: no progress bar
+    verdict = [ln.strip() for ln in captured.out.splitlines() if VERDICT.search(ln)]
+    assert [v.split("]")[0] for v in verdict] == ["[xgboost"] * 2 + ["[lightgbm"] * 2
     results = json.loads((out / "results.json").read_text())
     config = results["config"]
     assert (config["n_samples"], config["n_features"]) == (4898, 11)
-    assert (config["n_positive"], config["pos_label"]) == (183, 1)
-    assert config["backend"] == "lightgbm"
-    assert results["best_focal"] == "focal a=balanced g=2"
-    assert "in-sample" in results["threshold_rule"]
-    assert [len(a["folds"]) for a in results["arms"]] == [2, 2, 2]
-    assert (out / "report.md").exists()
+    assert config["backends"] == ["xgboost", "lightgbm"]
+    assert set(results["backends"]) == {"xgboost", "lightgbm"}
+
+
+def _generated_csv(path, kind, n=600, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4))
+    score = X[:, 0] + 0.8 * X[:, 1] + rng.normal(size=n)
+    if kind == "multiclass":
+        labels = {
+            "label": np.array(["low", "mid", "high"])[np.digitize(score, [0, 1.5])]
+        }
+    else:
+        labels = {
+            "a": (score > 1.2).astype(int),
+            "b": (X[:, 2] + rng.normal(size=n) > 1.0).astype(int),
+            "c": (X[:, 3] - X[:, 0] > 0.8).astype(int),
+        }
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([f"x{j}" for j in range(4)] + list(labels))
+        for i in range(n):
+            writer.writerow([*X[i], *(v[i] for v in labels.values())])
+
+
+@pytest.mark.parametrize("kind", ["multiclass", "multilabel"])
+def test_compare_multiclass_and_multilabel(tmp_path, capsys, kind):
+    data = tmp_path / f"{kind}.csv"
+    _generated_csv(data, kind)
+    target = "label" if kind == "multiclass" else "a,b,c"
+    out = tmp_path / "report"
+    argv = ["compare", str(data), "--target", target, "--out", str(out), "--quiet"]
+    argv += [*COMPARE_FAST, "--alpha", "none", "--gamma", "2"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    verdict = [ln for ln in text.splitlines() if VERDICT.search(ln)]
+    assert len(verdict) == 2 and all("macro PR-AUC" in v for v in verdict)
+    what = "class" if kind == "multiclass" else "label"
+    assert f"PR-AUC per {what}" in text
+    results = json.loads((out / "results.json").read_text())
+    assert results["config"]["kind"] == kind
+    columns = results["config"]["columns"]
+    assert columns == (
+        ["high", "low", "mid"] if kind == "multiclass" else ["a", "b", "c"]
+    )
+    summary = results["backends"]["xgboost"]["summary"]
+    for arm in ("log loss", "balanced log loss", "focal (tuned)"):
+        per = summary["arms"][arm]["per_column_pr_auc"]
+        assert len(per) == 3 and all(0 < v <= 1 for v in per)
+        assert 0 < summary["arms"][arm]["pr_auc_micro"]["mean"] <= 1
+    report = (out / "report.md").read_text()
+    assert f"| {what} | log loss | balanced log loss | focal (tuned) |" in report
+    for name in columns:
+        assert f"| {name} | " in report
 
 
 def test_compare_without_matplotlib_writes_report_without_plots(
@@ -180,7 +244,7 @@ def test_progress_bar_redraws_in_place_on_a_terminal():
     bar = Progress(4, stream)
     for _ in range(4):
         bar.fit_done("focal a=none g=2")
-    bar.arm_done("not printed on a terminal")
+    bar.step_done("not printed on a terminal")
     bar.close()
     text = stream.getvalue()
     assert text.count("\r") == 4 and text.endswith("\n")
@@ -346,7 +410,6 @@ def _error_cases(tmp):
         (["fit", str(one_class), "--target", "label"], "only one class (0)"),
         (["compare", str(one_class), "--target", "label", *out], "only one class"),
         (["predict", str(model), str(strings_as_model)], "hold text"),
-        (["compare", str(three), "--target", "label", *out], "binary target"),
         (["fit", str(ragged), "--target", "label"], "row 3 has 2 fields"),
         (["fit", str(binary), "--target", "label"], "cannot read"),
         (["fit", str(parquet), "--target", "label"], "Parquet"),
@@ -356,7 +419,14 @@ def _error_cases(tmp):
         (["compare", str(few), "--target", "label", *out], "class 1 has 2"),
         (
             ["compare", str(good), "--target", "label", "--cv", "7", *out],
-            "--cv 7 with --threshold oof needs at least 14 rows of each class",
+            "--cv 7 with --inner-cv 3 needs at least 21 rows of each class",
+        ),
+        (["compare", "--backend", "catboost", *out], "--backend must be"),
+        (["compare", "--repeats", "0", *out], "--repeats must be >= 1"),
+        (["compare", "--at-precision", "1.5", *out], "--at-precision must be in"),
+        (
+            ["compare", str(good), "--target", "label,x0", *out],
+            "must hold 0 and 1 only",
         ),
         (["compare", "--cv", "1", *out], "--cv must be >= 2"),
         (["compare", "--alpha", "1.5", *out], "--alpha values"),
@@ -460,6 +530,7 @@ def test_text_columns_are_categorical_features(tmp_path, capsys):
     assert [r[0] for r in rows] == ["yes", "no", "no"]
     report = tmp_path / "rep"
     argv = ["compare", str(train), "--target", "label", "--cv", "2"]
+    argv += ["--inner-cv", "2", "--quiet"]
     argv += ["--n-estimators", "5", "--gamma", "2", "--alpha", "none"]
     assert main([*argv, "--n-jobs", "1", "--out", str(report)]) == 0
     assert (report / "results.json").exists()
@@ -476,3 +547,64 @@ def test_text_columns_without_pandas_are_a_clear_error(tmp_path, capsys, monkeyp
     err = capsys.readouterr().err
     assert "non-numeric feature column(s) ['colour']" in err
     assert "install pandas" in err and "Traceback" not in err
+
+
+# --- nested cross-validation -------------------------------------------------
+from focalboost import FocalXGBClassifier  # noqa: E402
+
+
+class _Recorder:
+    """An estimator factory whose models record the rows they see (column 0)."""
+
+    def __init__(self):
+        self.fits, self.predictions = [], []
+
+    def __call__(self, backend, **params):
+        recorder = self
+
+        class Recording(FocalXGBClassifier):
+            def fit(self, X, y, sample_weight=None, **kw):
+                recorder.fits.append(set(X[:, 0].astype(int)))
+                self._seen = recorder.fits[-1]
+                return super().fit(X, y, sample_weight=sample_weight, **kw)
+
+            def predict_proba(self, X):
+                recorder.predictions.append((self._seen, set(X[:, 0].astype(int))))
+                return super().predict_proba(X)
+
+        params["random_state"] = params.pop("seed")
+        params.pop("device", None)
+        return Recording(**params)
+
+
+@pytest.mark.parametrize("kind", ["binary", "multilabel"])
+def test_nested_cv_never_lets_the_test_fold_influence_tuning(kind):
+    from focalboost.cli._compare import FoldSetup, Progress, evaluate_fold, make_grid
+
+    rng = np.random.default_rng(0)
+    n = 240
+    X = np.column_stack([np.arange(n), rng.normal(size=(n, 3))])
+    y = (X[:, 1] + rng.normal(size=n) > 1).astype(int)
+    if kind == "multilabel":
+        y = np.column_stack([y, (X[:, 2] > 0.5).astype(int)])
+    train, test = np.arange(60, n), np.arange(60)
+    recorder = _Recorder()
+    setup = FoldSetup(
+        X, y, kind, "xgboost", dict(n_estimators=3, seed=0, n_jobs=1),
+        recorder, Progress(0, None), 3, 0,
+    )  # fmt: skip
+    grid = make_grid([None, 0.25], [2.0])
+    fold = evaluate_fold(setup, grid, train, test, 0.5, 0.5)
+    test_rows, train_rows = set(test), set(train)
+    assert recorder.fits and all(rows <= train_rows for rows in recorder.fits)
+    tuning = [(fit, rows) for fit, rows in recorder.predictions if rows != test_rows]
+    scoring = [(fit, rows) for fit, rows in recorder.predictions if rows == test_rows]
+    # tuning: models fitted on part of train predict the rest of train only
+    assert tuning and all(
+        rows <= train_rows and fit < train_rows for fit, rows in tuning
+    )
+    # the test fold is predicted only by models fitted on the whole training part
+    assert len(scoring) == len(grid) + 1
+    assert all(fit == train_rows for fit, _ in scoring)
+    assert fold["chosen"]["name"] in {c.name for c in grid}
+    assert set(fold["inner_pr_auc"]) == {c.name for c in grid}

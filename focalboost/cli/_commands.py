@@ -191,6 +191,17 @@ def _load_xy(
     return X, y, features, target, data
 
 
+def _load_compare(data: str | None, target: str | None):
+    """Like ``_load_xy``; ``target`` may name several 0/1 columns (multi-label)."""
+    if data is None or target is None or "," not in target:
+        return _load_xy(data, target)
+    from ._table import read_table, split_targets
+
+    columns = _split_list(target, "--target")
+    X, Y, features = split_targets(read_table(data), columns, path=data)
+    return X, Y, features, ",".join(columns), data
+
+
 def _check_classes(y: np.ndarray, target: str) -> np.ndarray:
     classes = np.unique(y)
     if len(classes) < 2:
@@ -201,28 +212,31 @@ def _check_classes(y: np.ndarray, target: str) -> np.ndarray:
     return classes
 
 
-def run_compare_command(args: argparse.Namespace) -> int:
-    """Run ``focalboost compare``; return the exit code."""
-    from ._compare import make_arms, run_compare
-    from ._report import format_table, write_report
+def _fraction(value: float, option: str) -> float:
+    if not 0.0 < value <= 1.0:
+        raise UsageError(f"{option} must be in (0, 1]; got {value!r}")
+    return value
 
-    _check_positive(args.cv, "--cv", 2)
-    _check_positive(args.n_estimators, "--n-estimators")
-    # dict.fromkeys: drop repeated grid values, keep their order.
-    alphas = list(
-        dict.fromkeys(_parse_alpha(a) for a in _split_list(args.alpha, "--alpha"))
-    )
-    gammas = list(
-        dict.fromkeys(_parse_gamma(g) for g in _split_list(args.gamma, "--gamma"))
-    )
-    X, labels, features, target, description = _load_xy(args.data, args.target)
-    classes = _check_classes(labels, target)
-    if len(classes) > 2:
-        raise UsageError(
-            f"compare needs a binary target; column {target!r} has "
-            f"{len(classes)} classes (fit and predict handle multiclass)"
+
+def _compare_target(args, labels, target: str, columns):
+    """Return (y, kind, class or label names, description) of the target."""
+    if labels.ndim == 2:
+        positives = labels.sum(axis=0)
+        shares = ", ".join(
+            f"{c} {100 * p / len(labels):.1f}%"
+            for c, p in zip(columns, positives, strict=True)
         )
+        return labels, "multilabel", list(columns), f"labels {shares}"
+    classes = _check_classes(labels, target)
     counts = np.array([np.sum(labels == c) for c in classes])
+    if len(classes) > 2:
+        y = np.searchsorted(classes, labels).astype(np.int64)
+        shares = ", ".join(
+            f"{_plain(c)!r} {100 * n / len(y):.1f}%"
+            for c, n in zip(classes, counts, strict=True)
+        )
+        names = [_plain(c) for c in classes]
+        return y, "multiclass", names, f"{len(classes)} classes of {target!r}: {shares}"
     if args.pos_label is None:
         pos = int(np.argmin(counts)) if counts[0] != counts[1] else 1
     else:
@@ -233,75 +247,119 @@ def run_compare_command(args: argparse.Namespace) -> int:
                 f"classes: {[str(c) for c in classes]}"
             )
         pos = matches[0]
-    need = 2 * args.cv if args.threshold == "oof" else args.cv
-    if counts.min() < need:
-        raise UsageError(
-            f"--cv {args.cv} with --threshold {args.threshold} needs at least "
-            f"{need} rows of each class; class "
-            f"{_plain(classes[int(np.argmin(counts))])!r} has {int(counts.min())} "
-            "(use a smaller --cv or --threshold train)"
-        )
     y = (labels == classes[pos]).astype(np.int64)
-    arms = make_arms(alphas, gammas)
+    text = (
+        f"{int(y.sum())} positives ({100 * y.mean():.2f}%; positive class "
+        f"{_plain(classes[pos])!r} of {target!r})"
+    )
+    return y, "binary", [_plain(c) for c in classes], text
+
+
+def _check_counts(y, kind, names, cv, inner_cv) -> None:
+    """Every class (every label's both values) fills the outer and inner folds."""
+    need = cv * inner_cv
+    if kind == "multilabel":
+        counts = np.minimum(y.sum(axis=0), len(y) - y.sum(axis=0))
+    else:
+        counts = np.bincount(y, minlength=len(names))
+    worst = int(np.argmin(counts))
+    if counts[worst] < need:
+        what = "label" if kind == "multilabel" else "class"
+        raise UsageError(
+            f"--cv {cv} with --inner-cv {inner_cv} needs at least {need} rows of "
+            f"each class; {what} {names[worst]!r} has {int(counts[worst])} (use a "
+            "smaller --cv or --inner-cv)"
+        )
+
+
+def _compare_options(args) -> dict:
+    _check_positive(args.cv, "--cv", 2)
+    _check_positive(args.inner_cv, "--inner-cv", 2)
+    _check_positive(args.repeats, "--repeats")
+    _check_positive(args.n_estimators, "--n-estimators")
+    backends = list(dict.fromkeys(_split_list(args.backend, "--backend")))
+    unknown = [b for b in backends if b not in ("xgboost", "lightgbm")]
+    if unknown:
+        raise UsageError(
+            f"--backend must be xgboost, lightgbm or both; got {unknown[0]!r}"
+        )
+    # dict.fromkeys: drop repeated grid values, keep their order
+    return {
+        "backends": backends,
+        "alphas": list(
+            dict.fromkeys(_parse_alpha(a) for a in _split_list(args.alpha, "--alpha"))
+        ),
+        "gammas": list(
+            dict.fromkeys(_parse_gamma(g) for g in _split_list(args.gamma, "--gamma"))
+        ),
+        "at_precision": _fraction(args.at_precision, "--at-precision"),
+        "at_recall": _fraction(args.at_recall, "--at-recall"),
+    }
+
+
+def run_compare_command(args: argparse.Namespace) -> int:
+    """Run ``focalboost compare``; return the exit code."""
+    from ._compare import make_grid, run_compare
+    from ._report import format_text, write_report
+
+    options = _compare_options(args)
+    X, labels, features, target, description = _load_compare(args.data, args.target)
+    columns = _split_list(target, "--target")
+    y, kind, names, target_text = _compare_target(args, labels, target, columns)
+    _check_counts(y, kind, names, args.cv, args.inner_cv)
+    grid = make_grid(options["alphas"], options["gammas"])
     print(
-        f"Data: {description}; {len(y)} rows, {X.shape[1]} features, "
-        f"{int(y.sum())} positives ({100 * y.mean():.2f}%). {args.backend}, "
-        f"{args.n_estimators} rounds, {args.cv}-fold stratified CV, "
-        f"{len(arms)} arms.\n",
+        f"Data: {description}; {len(y)} rows, {X.shape[1]} features, {target_text}. "
+        f"{kind} target; {', '.join(options['backends'])}; {args.n_estimators} "
+        f"rounds; {args.cv}-fold CV x {args.repeats} repeat(s), {args.inner_cv}-fold "
+        f"inner CV over {len(grid)} focal grid points.\n",
         flush=True,
     )
     result = run_compare(
         X,
         y,
-        arms=arms,
-        backend=args.backend,
+        kind=kind,
         cv=args.cv,
+        repeats=args.repeats,
+        inner_cv=args.inner_cv,
         n_estimators=args.n_estimators,
         seed=args.seed,
         device=args.device,
         n_jobs=args.n_jobs,
-        threshold=args.threshold,
         progress=None if args.quiet else sys.stderr,
+        **options,
     )
     config = {
         "command": "compare",
         "data": description,
         "target": target,
-        "pos_label": classes[pos].item()
-        if isinstance(classes[pos], np.generic)
-        else classes[pos],
+        "target_description": target_text,
+        "kind": kind,
+        "columns": names,
         "feature_names": features,
         "n_samples": int(len(y)),
         "n_features": int(X.shape[1]),
-        "n_positive": int(y.sum()),
-        "positive_rate": float(y.mean()),
-        "backend": args.backend,
         "device": args.device,
         "n_jobs": args.n_jobs,
         "n_estimators": args.n_estimators,
         "cv": args.cv,
+        "repeats": args.repeats,
+        "inner_cv": args.inner_cv,
         "seed": args.seed,
-        "alphas": alphas,
-        "gammas": gammas,
-        "threshold": args.threshold,
+        "balanced_rule": (
+            "alpha='balanced', gamma=0 (per-label class weights)"
+            if kind == "multilabel"
+            else "sample_weight=compute_sample_weight('balanced', y)"
+        ),
+        "total_s": result["total_s"],
+        **options,
     }
     try:
-        written = write_report(
-            result, y, args.out, config=config, alphas=alphas, gammas=gammas
-        )
+        written = write_report(result, args.out, config=config)
     except OSError as exc:
         raise UsageError(f"cannot write the report to {args.out!r}: {exc}") from None
-    print(format_table(result))
-    print(
-        f"\n* best focal arm by mean PR-AUC: {result['best_focal']}. Mean±std "
-        f"over {args.cv} test folds; F1/recall at the F1-optimal threshold of "
-        + (
-            "out-of-fold predictions on each fold's training part. "
-            if args.threshold == "oof"
-            else "each fold's in-sample training predictions. "
-        )
-        + f"{result['total_s']:.1f} s in all."
-    )
+    print(format_text(result, config))
+    print(f"{result['total_s']:.1f} s in all.")
     where = os.path.join(args.out, "report.md")
     if written["note"]:
         print(f"Report: {where} (no plots: {written['note']})")

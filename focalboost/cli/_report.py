@@ -1,173 +1,214 @@
-"""The ``focalboost compare`` report: table, report.md, results.json, plots."""
+"""The ``focalboost compare`` report: verdict, tables, report.md, JSON, plots."""
 
 from __future__ import annotations
 
 import json
 import os
 import platform
-from collections.abc import Sequence
 
 import numpy as np
 
 from .._version import versions
-from ._compare import METRICS, THRESHOLD_RULES, fmt_alpha
+from ._compare import ARMS, SUMMARY_METRICS, fmt_alpha
 
-__all__ = ["format_table", "write_report"]
+__all__ = ["format_text", "verdict_lines", "write_report"]
 
-_LABELS = {
+#: Column titles of the arm tables; ``{p}`` / ``{r}`` are the chosen levels.
+LABELS = {
     "pr_auc": "PR-AUC",
+    "pr_auc_micro": "micro PR-AUC",
     "roc_auc": "ROC-AUC",
+    "recall_at_precision": "recall@P>={p:g}",
+    "precision_at_recall": "precision@R>={r:g}",
     "f1": "F1",
-    "recall": "recall",
     "brier": "Brier",
+    "log_loss": "log loss",
     "fit_s": "fit s",
+}
+SCORE_NAME = {
+    "binary": "PR-AUC",
+    "multiclass": "macro PR-AUC",
+    "multilabel": "macro PR-AUC",
 }
 
 
-def _headline(result: dict) -> list[dict]:
-    """Return the log-loss arm, the balanced arm and the best focal arm."""
-    names = {"log loss", "balanced log loss", result["best_focal"]}
-    return [r for r in result["arms"] if r["name"] in names]
+# ------------------------------------------------------------------ verdict
+def verdict_sentence(v: dict, score: str, backend: str | None = None) -> str:
+    """Return one plain sentence for one paired comparison.
 
-
-def _cell(summary: dict, metric: str) -> str:
-    digits = 2 if metric == "fit_s" else 3
-    s = summary[metric]
-    return f"{s['mean']:.{digits}f}±{s['std']:.{digits}f}"
-
-
-def format_table(result: dict, markdown: bool = False) -> str:
-    """Format the per-arm mean±std table (best focal arm marked ``*``).
-
-    Parameters
-    ----------
-    result : dict
-        From :func:`run_compare`.
-    markdown : bool, default=False
-        A Markdown table instead of aligned plain text.
-
-    Returns
-    -------
-    str
+    ``focal (tuned) vs log loss: PR-AUC +0.004 (95% CI -0.010 to +0.020), no
+    significant difference: log loss is the simpler choice``.
     """
-    head = ["arm", "alpha", "gamma", *(_LABELS[m] for m in METRICS)]
-    body = []
-    for r in result["arms"]:
-        star = " *" if r["name"] == result["best_focal"] else ""
-        body.append(
-            [
-                r["name"] + star,
-                "w=balanced" if r["sample_weight"] else fmt_alpha(r["alpha"]),
-                f"{r['gamma']:g}",
-                *(_cell(r["summary"], m) for m in METRICS),
-            ]
-        )
+    head = f"[{backend}] " if backend else ""
+    numbers = (
+        f"{score} {v['mean_difference']:+.3f} (95% CI {v['ci_low']:+.3f} to "
+        f"{v['ci_high']:+.3f}, p = {v['p']:.2g})"
+    )
+    if v["outcome"] == "tie":
+        end = f"no significant difference: {v['second']} is the simpler choice"
+    elif v["outcome"] == "better":
+        end = f"{v['first']} is significantly better"
+    else:
+        end = f"{v['second']} is significantly better"
+    return f"{head}{v['first']} vs {v['second']}: {numbers}, {end}"
+
+
+def verdict_lines(result: dict, kind: str) -> list[str]:
+    """Return the verdict sentences of every backend (named if several)."""
+    many = len(result["backends"]) > 1
+    return [
+        verdict_sentence(v, SCORE_NAME[kind], backend if many else None)
+        for backend, res in result["backends"].items()
+        for v in res["summary"]["verdicts"]
+    ]
+
+
+# ------------------------------------------------------------------- tables
+def _table(head, rows, markdown: bool) -> str:
     if markdown:
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        lines += ["| " + " | ".join(row) + " |" for row in body]
-        return "\n".join(lines)
-    widths = [max(len(row[j]) for row in [head, *body]) for j in range(len(head))]
+        return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+    widths = [max(len(r[j]) for r in [head, *rows]) for j in range(len(head))]
 
-    def fmt(row: list[str]) -> str:
-        cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1])]
-        cells += [c.rjust(w) for c, w in zip(row[2:], widths[2:], strict=True)]
+    def fmt(row):
+        cells = [row[0].ljust(widths[0])]
+        cells += [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
         return "  ".join(cells)
 
-    lines = [fmt(head), "-" * len(fmt(head))]
-    return "\n".join(lines + [fmt(row) for row in body])
+    return "\n".join([fmt(head), "-" * len(fmt(head)), *map(fmt, rows)])
 
 
-def _plots(result: dict, y: np.ndarray, alphas, gammas, out_dir: str) -> list[str]:
+def arms_table(summary: dict, kind: str, config: dict, markdown=False) -> str:
+    """Mean ± std over the outer folds of every arm."""
+    metrics = SUMMARY_METRICS[kind]
+    head = ["arm"] + [
+        LABELS[m].format(p=config["at_precision"], r=config["at_recall"])
+        for m in metrics
+    ]
+    rows = []
+    for arm in ARMS:
+        s = summary["arms"][arm]
+        cells = []
+        for m in metrics:
+            digits = 2 if m == "fit_s" else 3
+            cells.append(f"{s[m]['mean']:.{digits}f}±{s[m]['std']:.{digits}f}")
+        rows.append([arm, *cells])
+    return _table(head, rows, markdown)
+
+
+def grid_table(summary: dict, grid: list[dict], markdown=False) -> str:
+    """Mean outer PR-AUC of every grid point, and how often tuning chose it."""
+    head = ["alpha", "gamma", "mean PR-AUC", "chosen in folds"]
+    rows = []
+    for c in grid:
+        name = c["name"]
+        note = " (log loss)" if c["alpha"] is None and c["gamma"] == 0 else ""
+        rows.append(
+            [
+                fmt_alpha(c["alpha"]) + note,
+                f"{c['gamma']:g}",
+                f"{summary['grid_pr_auc'][name]:.3f}",
+                str(summary["chosen"].get(name, 0)),
+            ]
+        )
+    return _table(head, rows, markdown)
+
+
+def per_column_table(summary: dict, names, what: str, markdown=False) -> str:
+    """Per-class or per-label PR-AUC of the three arms."""
+    head = [what, *ARMS]
+    per = {arm: summary["arms"][arm]["per_column_pr_auc"] for arm in ARMS}
+    rows = [
+        [str(name), *(f"{per[arm][j]:.3f}" for arm in ARMS)]
+        for j, name in enumerate(names)
+    ]
+    return _table(head, rows, markdown)
+
+
+def _backend_sections(result, config, markdown: bool) -> list[str]:
+    kind = config["kind"]
+    out = []
+    for backend, res in result["backends"].items():
+        s = res["summary"]
+        title = f"## {backend}" if markdown else f"{backend}:"
+        out += [title, "", arms_table(s, kind, config, markdown), ""]
+        if kind != "binary":
+            what = "class" if kind == "multiclass" else "label"
+            out += [
+                f"PR-AUC per {what} (mean over outer folds):",
+                "",
+                per_column_table(s, config["columns"], what, markdown),
+                "",
+            ]
+        out += [
+            "Focal grid (every point fitted on each outer training part; the best "
+            "point here is optimistic, the tuned arm above is not):",
+            "",
+            grid_table(s, result["grid"], markdown),
+            "",
+        ]
+    return out
+
+
+def format_text(result: dict, config: dict) -> str:
+    """Return what ``focalboost compare`` prints: the verdicts, then the tables."""
+    lines = ["Verdict:", *(f"  {v}" for v in verdict_lines(result, config["kind"]))]
+    lines += ["", *_backend_sections(result, config, markdown=False)]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# ------------------------------------------------------------------- plots
+def _plots(result: dict, config: dict, out_dir: str) -> list[str]:
     """Write the PNG plots; raise ImportError when matplotlib is missing."""
     from matplotlib.figure import Figure
-    from sklearn.calibration import calibration_curve
-    from sklearn.metrics import average_precision_score, precision_recall_curve
 
-    headline = _headline(result)
-    written = []
-
-    fig = Figure(figsize=(6.0, 4.5))
-    ax = fig.subplots()
-    for r in headline:
-        precision, recall, _ = precision_recall_curve(y, r["oof"])
-        ap = average_precision_score(y, r["oof"])
-        ax.step(recall, precision, where="post", label=f"{r['name']} (AP {ap:.3f})")
-    ax.axhline(y.mean(), color="grey", lw=0.8, ls=":", label="prevalence")
-    ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
-    ax.set_title("Precision-recall, out-of-fold predictions")
-    ax.legend(loc="upper right", fontsize="small")
-    fig.savefig(os.path.join(out_dir, "pr_curves.png"), dpi=110)
-    written.append("pr_curves.png")
-
-    fig = Figure(figsize=(5.0, 5.0))
-    ax = fig.subplots()
-    ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":", label="perfect")
-    for r in headline:
-        frac, mean_pred = calibration_curve(y, r["oof"], n_bins=10, strategy="quantile")
-        ax.plot(mean_pred, frac, marker="o", label=r["name"])
-    ax.set(xlabel="mean predicted probability", ylabel="observed positive rate")
-    ax.set_title("Reliability (predict_proba, 10 quantile bins)")
-    ax.legend(loc="upper left", fontsize="small")
-    fig.savefig(os.path.join(out_dir, "reliability.png"), dpi=110)
-    written.append("reliability.png")
-
-    by_name = {r["name"]: r for r in result["arms"]}
-    grid = np.array(
-        [
-            [
-                by_name[f"focal a={fmt_alpha(a)} g={g:g}"]["summary"]["pr_auc"]["mean"]
-                for g in gammas
-            ]
-            for a in alphas
-        ]
-    )
-    fig = Figure(figsize=(1.6 + 1.1 * len(gammas), 1.4 + 0.6 * len(alphas)))
-    ax = fig.subplots()
-    image = ax.imshow(grid, cmap="viridis", aspect="auto")
-    for i in range(grid.shape[0]):
-        for j in range(grid.shape[1]):
-            dark = grid[i, j] < 0.5 * (grid.min() + grid.max())
-            ax.text(
-                j,
-                i,
-                f"{grid[i, j]:.3f}",
-                ha="center",
-                va="center",
-                color="w" if dark else "k",
-            )
-    ax.set_xticks(range(len(gammas)), [f"{g:g}" for g in gammas])
-    ax.set_yticks(range(len(alphas)), [fmt_alpha(a) for a in alphas])
-    ax.set(xlabel="gamma", ylabel="alpha", title="Focal loss: mean PR-AUC")
-    fig.colorbar(image, ax=ax)
+    backends = list(result["backends"])
+    score = SCORE_NAME[config["kind"]]
+    fig = Figure(figsize=(6.5, 2.8 + 2.2 * (len(backends) - 1)))
+    axes = np.atleast_1d(fig.subplots(len(backends), 1, squeeze=False)[:, 0])
+    for ax, backend in zip(axes, backends, strict=True):
+        folds = result["backends"][backend]["folds"]
+        x = np.arange(1, len(folds) + 1)
+        for arm, marker in zip(ARMS, "os^", strict=True):
+            values = [f["arms"][arm]["pr_auc"] for f in folds]
+            ax.plot(x, values, marker=marker, lw=1, label=arm)
+        ax.set(xlabel="outer fold", ylabel=score, title=backend)
+        ax.set_xticks(x)
+        ax.legend(fontsize="small", loc="best")
     fig.tight_layout()
-    fig.savefig(os.path.join(out_dir, "pr_auc_heatmap.png"), dpi=110)
-    written.append("pr_auc_heatmap.png")
+    fig.savefig(os.path.join(out_dir, "pr_auc_folds.png"), dpi=110)
+    written = ["pr_auc_folds.png"]
+    if config["kind"] != "binary":
+        fig = Figure(figsize=(7.0, 3.2 * len(backends)))
+        axes = np.atleast_1d(fig.subplots(len(backends), 1, squeeze=False)[:, 0])
+        for ax, backend in zip(axes, backends, strict=True):
+            arms = result["backends"][backend]["summary"]["arms"]
+            x = np.arange(len(config["columns"]))
+            for i, arm in enumerate(ARMS):
+                ax.bar(
+                    x + (i - 1) * 0.27, arms[arm]["per_column_pr_auc"], 0.27, label=arm
+                )
+            ax.set_xticks(x, [str(c) for c in config["columns"]], rotation=30)
+            ax.set(ylabel="PR-AUC", title=f"{backend}: per class / label")
+            ax.legend(fontsize="small")
+        fig.tight_layout()
+        fig.savefig(os.path.join(out_dir, "per_column_pr_auc.png"), dpi=110)
+        written.append("per_column_pr_auc.png")
     return written
 
 
-def write_report(
-    result: dict,
-    y: np.ndarray,
-    out_dir: str,
-    *,
-    config: dict,
-    alphas: Sequence[float | str | None],
-    gammas: Sequence[float],
-) -> dict:
+# ------------------------------------------------------------------ report
+def write_report(result: dict, out_dir: str, *, config: dict) -> dict:
     """Write ``report.md``, ``results.json`` and the PNG plots to ``out_dir``.
 
     Parameters
     ----------
     result : dict
-        From :func:`run_compare`.
-    y : ndarray of shape (n_samples,)
-        The 0/1 labels (for the out-of-fold curves).
+        From :func:`~focalboost.cli._compare.run_compare`.
     out_dir : str
-        Created if needed.
+        Created if needed (``OSError`` when it cannot be).
     config : dict
         The run's settings and data description, stored as given.
-    alphas, gammas : sequences
-        The focal grid (heat map axes).
 
     Returns
     -------
@@ -176,87 +217,96 @@ def write_report(
     """
     os.makedirs(out_dir, exist_ok=True)
     try:
-        plots, note = _plots(result, y, alphas, gammas, out_dir), ""
+        plots, note = _plots(result, config, out_dir), ""
     except ImportError:
         plots = []
         note = (
             "matplotlib is not installed, so this report has no plots "
             "(pip install 'focalboost[examples]' and run again)."
         )
-    arms = [{k: v for k, v in r.items() if k != "oof"} for r in result["arms"]]
     payload = {
+        "verdict": verdict_lines(result, config["kind"]),
         "config": config,
         "versions": versions(),
-        "machine": {
-            "platform": platform.platform(),
-            "cpu_count": os.cpu_count(),
-        },
-        "threshold_rule": THRESHOLD_RULES[config["threshold"]],
-        "summary": {
-            r["name"]: {m: r["summary"][m] for m in METRICS} for r in result["arms"]
-        },
-        "best_focal": result["best_focal"],
-        "arms": arms,
+        "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count()},
+        **result,
         "plots": plots,
         "plots_note": note,
-        "total_s": result["total_s"],
     }
     with open(os.path.join(out_dir, "results.json"), "w", encoding="utf-8") as fh:
-        json.dump(payload, fh, indent=2)
+        json.dump(payload, fh, indent=1, default=_plain)
         fh.write("\n")
     with open(os.path.join(out_dir, "report.md"), "w", encoding="utf-8") as fh:
         fh.write(_markdown(result, config, payload, plots, note))
     return {"plots": plots, "note": note}
 
 
+def _plain(value):
+    """JSON for numpy scalars and arrays."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def _protocol(config: dict) -> list[str]:
+    return [
+        f"Backends {', '.join(config['backends'])} (device "
+        f"{config['device'] or 'default'}), {config['n_estimators']} rounds, other "
+        f"parameters at the estimators' defaults. Outer: {config['cv']}-fold "
+        f"stratified cross-validation repeated {config['repeats']} time(s) "
+        f"(seed {config['seed']}); inner: {config['inner_cv']}-fold on each outer "
+        "training part. Run time "
+        f"{config['total_s']:.1f} s.",
+        "",
+        "- **focal (tuned)**: alpha x gamma chosen per outer fold by the "
+        f"{SCORE_NAME[config['kind']]} of inner out-of-fold predictions, on the "
+        "outer training part only; the grid holds gamma=0 and alpha=None, gamma=0 "
+        "(the log loss), which wins ties. The chosen point of every fold is in "
+        "results.json (`folds[i].chosen`) and counted in the grid table.",
+        "- **balanced log loss**: " + config["balanced_rule"] + ".",
+        "- The verdict is the Nadeau-Bengio corrected resampled t-test of the "
+        "paired outer-fold differences (variance inflated by 1/J + n_test/n_train "
+        "because the training parts overlap; Student's t with J - 1 degrees of "
+        "freedom), with its 95% confidence interval; p < 0.05 is significant.",
+        "- Scores are computed from `predict_proba` (posterior estimates, "
+        "`probability='posterior'`) on each outer test fold."
+        + (
+            " Thresholds of F1, recall@precision and precision@recall are chosen "
+            "on the training part's out-of-fold predictions, never on the test "
+            "fold."
+            if config["kind"] == "binary"
+            else ""
+        ),
+        "",
+    ]
+
+
 def _markdown(result: dict, config: dict, payload: dict, plots, note: str) -> str:
-    best = result["best_focal"]
-    versions = ", ".join(f"{k} {v}" for k, v in payload["versions"].items())
     lines = [
         "# focalboost compare",
         "",
-        f"Data: {config['data']} — {config['n_samples']} rows, "
-        f"{config['n_features']} features, {config['n_positive']} positives "
-        f"({100 * config['positive_rate']:.2f}%; positive class "
-        f"{config['pos_label']!r} of column {config['target']!r}).",
+        "## Verdict",
         "",
-        f"Backend {config['backend']} (device {config['device'] or 'default'}), "
-        f"{config['n_estimators']} rounds, other parameters at the estimator's "
-        f"defaults; {config['cv']}-fold stratified cross-validation "
-        f"(shuffled, seed {config['seed']}). Run time {result['total_s']:.1f} s.",
+        *(f"- {v}" for v in payload["verdict"]),
         "",
-        "Arms: the log loss (gamma=0, alpha=None); the same with balanced sample "
-        "weights; the focal loss over alpha x gamma. Best focal arm by mean "
-        f"PR-AUC (marked *): **{best}**.",
+        f"Data: {config['data']}, {config['n_samples']} rows, "
+        f"{config['n_features']} features; {config['target_description']}.",
         "",
-        "Mean ± standard deviation (ddof=0) over the test folds:",
-        "",
-        format_table(result, markdown=True),
-        "",
-        "- PR-AUC is average precision, ROC-AUC the area under the ROC curve, "
-        "both from `predict_proba` on each test fold.",
-        "- F1 and recall use a threshold chosen per fold: the "
-        f"{THRESHOLD_RULES[config['threshold']]}. It is stored per fold in "
-        "results.json.",
-        "- The best focal arm is picked on the same test folds that score it, so "
-        "its numbers are optimistic relative to the two baselines (a choice among "
-        f"{sum(r['focal'] for r in result['arms'])} grid points); use nested "
-        "cross-validation for an unbiased estimate.",
-        "- Brier is the mean squared error of `predict_proba` (the estimators' "
-        "default posterior probabilities, `probability='posterior'`).",
-        "- fit s is the wall time of `fit` alone (the model scored on the test fold).",
-        "",
+        *_protocol(config),
+        *_backend_sections(result, config, markdown=True),
     ]
     if plots:
-        lines += ["## Plots", ""]
         titles = {
-            "pr_curves.png": "Precision-recall curves (pooled out-of-fold predictions)",
-            "reliability.png": "Reliability diagram (pooled out-of-fold predictions)",
-            "pr_auc_heatmap.png": "Focal grid: mean PR-AUC over alpha x gamma",
+            "pr_auc_folds.png": "PR-AUC of every outer fold",
+            "per_column_pr_auc.png": "PR-AUC per class or label",
         }
+        lines += ["## Plots", ""]
         for name in plots:
             lines += [f"### {titles[name]}", "", f"![{name}]({name})", ""]
     else:
         lines += [f"No plots: {note}", ""]
-    lines += ["## Versions", "", versions, ""]
+    versions_text = ", ".join(f"{k} {v}" for k, v in payload["versions"].items())
+    lines += ["## Versions", "", versions_text, ""]
     return "\n".join(lines)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["UsageError", "read_table", "split_features", "write_csv"]
+__all__ = ["UsageError", "read_table", "split_features", "split_targets", "write_csv"]
 
 # Cells read as missing (case-insensitive), as pandas' default NA strings do.
 _MISSING = frozenset({"", "na", "nan", "n/a", "null", "none", "<na>"})
@@ -243,6 +243,53 @@ def split_features(
     X = np.column_stack([table[name] for name in feature_names])
     X = X.astype(np.float64, copy=False)  # numeric columns are float64 already
     return X, y, list(feature_names)
+
+
+def split_targets(table: Table, targets: Sequence[str], *, path: str = "DATA"):
+    """Split a table into features and a 0/1 indicator matrix of several targets.
+
+    Parameters
+    ----------
+    table : dict of str to ndarray
+        From :func:`read_table`.
+    targets : sequence of str
+        The label columns (each holding 0 and 1 only).
+    path : str, default="DATA"
+        Shown in messages.
+
+    Returns
+    -------
+    X : ndarray or pandas.DataFrame
+        The other columns, as :func:`split_features` makes them.
+    Y : ndarray of shape (n_samples, len(targets)), int64
+    feature_names : list of str
+
+    Raises
+    ------
+    UsageError
+        Unknown, repeated or non-0/1 target columns, missing labels.
+    """
+    if len(set(targets)) != len(targets):
+        raise UsageError(f"--target repeats a column: {list(targets)}")
+    columns = []
+    for name in targets:
+        if name not in table:
+            raise UsageError(
+                f"--target {name!r} is not a column of {path!r}; columns: "
+                f"{_short_list(list(table))}"
+            )
+        values = table[name]
+        if values.dtype == object or not np.all(np.isin(values, (0.0, 1.0))):
+            raise UsageError(
+                f"target column {name!r} must hold 0 and 1 only for a multi-label "
+                "target (one column per label); missing values must be dropped"
+            )
+        columns.append(values.astype(np.int64))
+    features = [name for name in table if name not in targets]
+    if not features:
+        raise UsageError(f"{path!r} has no feature columns besides the targets")
+    X, _, features = split_features(table, None, features, path=path)
+    return X, np.column_stack(columns), features
 
 
 def _categorical(pd, cells: np.ndarray):

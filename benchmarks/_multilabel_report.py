@@ -146,7 +146,7 @@ def plot(doc: dict[str, Any], path: Path) -> bool:
     except ImportError:
         return False
     names = list(doc["datasets"])
-    fig, axes = plt.subplots(len(names), 1, figsize=(9, 3.6 * len(names)))
+    fig, axes = plt.subplots(len(names), 1, figsize=(8, 3.8 * len(names)))
     axes = np.atleast_1d(axes)
     width = 0.8 / len(FAMILIES)
     for ax, name in zip(axes, names, strict=True):
@@ -170,15 +170,15 @@ def plot(doc: dict[str, Any], path: Path) -> bool:
                 lw=1,
             )
         ax.axhline(0, color="k", lw=0.8)
-        ax.set_xticks(x, labels, rotation=20, ha="right", fontsize=10)
-        ax.set_ylabel("PR-AUC, focal − log loss", fontsize=10)
+        ax.set_xticks(x, labels, rotation=20, ha="right", fontsize=11)
+        ax.set_ylabel("PR-AUC, focal − log loss", fontsize=11)
         ax.set_title(
-            f"{name} (test n={main['n_test']}, seed {main['seed']}); macro: "
+            f"{name} (test n={main['n_test']}, seed {main['seed']})\nmacro: "
             "95% paired bootstrap interval",
-            fontsize=11,
+            fontsize=12,
         )
-        ax.legend(fontsize=9, ncol=3, loc="best")
-        ax.tick_params(axis="y", labelsize=9)
+        ax.legend(fontsize=10, ncol=3, loc="best")
+        ax.tick_params(axis="y", labelsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

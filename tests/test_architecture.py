@@ -55,6 +55,7 @@ LAYERS = {
         "focalboost.cli._commands",
         "focalboost.cli._compare",
         "focalboost.cli._report",
+        "focalboost.cli._scores",
         "focalboost.cli._table",
     },
     "face": {"focalboost", "focalboost.__main__"},

@@ -1,18 +1,23 @@
-"""The documentation builds warning-free and the gallery examples run.
+"""The documentation builds warning-free, reads offline, and the gallery runs.
 
 One HTML build of ``docs/`` with ``sphinx-build -W --keep-going`` in a
 subprocess, on a copy of ``docs/``, ``examples/`` and ``benchmarks/results/``
 in a temporary directory (so the build neither reads stale gallery outputs
 nor writes into the working tree). It executes every ``examples/plot_*.py``
-(about a minute on two cores).
+(about a minute on two cores). On the built site: no page loads a script or
+stylesheet from outside it (a reader without network access sees the same
+site), and no page's text speaks of how the project is run rather than of
+the product.
 """
 
+import html as html_lib
 import importlib.util
 import os
 import re
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -40,6 +45,27 @@ BENCHMARK_PNGS = {
     ],
 }
 EXAMPLES = sorted(p.stem for p in (REPO / "examples").glob("plot_*.py"))
+# Words about the project's process (how its work is organised and run), not
+# about the product; matched case-insensitively as whole words in the text
+# of every page (scripts, styles and code blocks excluded).
+PROCESS_WORDS = (
+    "issue",
+    "issues",
+    "lent",
+    "session",
+    "sessions",
+    "CEO",
+    "sandbox",
+    "helper session",
+    "CI kind",
+    "kind of machine",
+    "this project",
+    "the brief",
+    "ticket",
+)
+# Pages whose text is generated from the package's source and may use these
+# words in code (the [source] pages of sphinx.ext.viewcode).
+SOURCE_PAGES = "_modules"
 
 
 def _copy_sources(dest: Path) -> Path:
@@ -81,6 +107,7 @@ def test_pages_exist(html):
     for page in (
         "index",
         "getting_started",
+        "install",
         "user_guide",
         "maths",
         "intercept",
@@ -90,8 +117,115 @@ def test_pages_exist(html):
         "api",
         "performance",
         "when_focal_helps",
+        "data",
+        "release_notes",
+        "citing",
     ):
         assert (html / f"{page}.html").is_file(), page
+
+
+class _Page(HTMLParser):
+    """The external resources a page loads, and its visible text."""
+
+    SKIPPED = ("script", "style", "pre")  # not prose: code, scripts, styles
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.external = []
+        self.text = []
+        self._skip = 0  # depth inside SKIPPED elements
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        rel = (attrs.get("rel") or "").split()
+        url = None
+        if tag == "script":
+            url = attrs.get("src")
+        elif tag == "link" and ("stylesheet" in rel or "preload" in rel):
+            url = attrs.get("href")
+        if url and re.match(r"(https?:)?//", url.strip(), flags=re.IGNORECASE):
+            self.external.append(f"<{tag}> {url}")
+        if tag in self.SKIPPED:
+            self._skip += 1
+
+    def handle_startendtag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.handle_starttag(tag, attrs.items())
+        if tag in self.SKIPPED:
+            self._skip -= 1
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIPPED and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.text.append(data)
+
+
+def _pages(html):
+    return sorted(p for p in html.rglob("*.html") if SOURCE_PAGES not in p.parts)
+
+
+def _parse(path):
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    page.close()
+    return page
+
+
+def test_pages_load_nothing_from_outside_the_site(html):
+    # a page opened without network access looks as it does with it
+    pages = _pages(html) + sorted((html / SOURCE_PAGES).rglob("*.html"))
+    assert len(pages) > 30, pages
+    found = {
+        str(p.relative_to(html)): _parse(p).external
+        for p in pages
+        if _parse(p).external
+    }
+    assert not found, found
+
+
+def test_math_is_served_with_the_site(html):
+    page = (html / "maths.html").read_text(encoding="utf-8")
+    scripts = re.findall(r'<script[^>]*src="([^"]*mathjax[^"]*)"', page, re.I)
+    assert scripts, "maths.html loads no MathJax"
+    for src in scripts:
+        local = (html / html_lib.unescape(src).split("?")[0]).resolve()
+        assert local.is_file(), src
+
+
+def test_pages_do_not_speak_of_the_project_process(html):
+    words = re.compile(
+        r"\b(" + "|".join(re.escape(w) for w in PROCESS_WORDS) + r")\b",
+        flags=re.IGNORECASE,
+    )
+    found = {}
+    for path in _pages(html):
+        text = " ".join(" ".join(_parse(path).text).split())
+        hits = [
+            text[max(m.start() - 60, 0) : m.end() + 60] for m in words.finditer(text)
+        ]
+        if hits:
+            found[str(path.relative_to(html))] = hits
+    assert not found, found
+
+
+def test_process_words_are_caught():
+    # the check above can fail: a page with a process sentence is flagged
+    page = _Page()
+    page.feed(
+        "<html><head><script src='https://cdn.example/x.js'></script>"
+        "<link rel='stylesheet' href='//cdn.example/x.css'></head><body>"
+        "<p>Measured in session 3 for issue 4.</p><pre>issue in code</pre>"
+        "</body></html>"
+    )
+    assert page.external == [
+        "<script> https://cdn.example/x.js",
+        "<link> //cdn.example/x.css",
+    ]
+    text = " ".join(page.text)
+    assert "session 3" in text and "issue in code" not in text
 
 
 @pytest.mark.parametrize("example", EXAMPLES)

@@ -350,8 +350,8 @@ class SoftmaxFocalLoss:
         """Focal-optimal constant margin vector, centred to mean zero.
 
         Minimises ``sum_k W_k FL(k, c)`` over ``c`` (``W_k`` the weighted
-        class counts) with BFGS and the analytic gradient, started from the
-        log-loss optimum ``log(alpha_k W_k)``.
+        class counts) by damped Newton steps with the exact Hessian, started
+        from the log-loss optimum ``log(alpha_k W_k)``.
 
         Parameters
         ----------

@@ -66,16 +66,17 @@ def one_vs_rest_margin(z):
     return log_p - log_1mp
 
 
-def _constant_softmax_risk(c, weights, alpha, gamma):
-    """Risk of the constant margin ``c`` and its gradient and Hessian in ``c[1:]``.
+def _constant_softmax_risk(c, weights, alpha, gamma, free):
+    """Risk of the constant margin ``c``, its gradient and Hessian in ``c[free]``.
 
     ``sum_t weights_t FL(t, c)``: one row per class ``t``. With ``u_t`` the
     true class's one-vs-rest margin, ``grad u_t = e_t - pi`` and
     ``hess u_t = -(diag(pi) - pi pi^T)`` (``pi`` the shares of the other
     classes, ``pi_t = 0``), so the Hessian of ``FL(u_t)`` is
     ``FL'' grad u grad u^T + FL' hess u``, exact (not a Hessian policy).
-    Returns ``(risk, gradient, hessian, scale)``, ``scale`` the weighted sum
-    of ``|dFL/du|``, the size of the terms the gradient is made of.
+    Returns ``(risk, gradient, hessian, scale)``, ``scale`` per coordinate
+    the sum of the absolute terms its gradient is made of (a class with a
+    share of 1e-100 has its own rounding level).
     """
     k = c.shape[0]
     labels = np.arange(k)
@@ -93,49 +94,89 @@ def _constant_softmax_risk(c, weights, alpha, gamma):
         (weights * grad_u) @ pi
     )
     hess = outer + second
-    scale = float(weights @ np.abs(grad_u))
-    return risk, grad[1:], hess[1:, 1:], scale
+    scale = (weights * np.abs(grad_u)) @ np.abs(du)
+    return risk, grad[free], hess[np.ix_(free, free)], scale[free]
+
+
+MAX_STEP = 4.0
+
+
+def _relative(grad, scale):
+    """Largest gradient coordinate over the size of its terms."""
+    return float(np.max(np.abs(grad) / np.maximum(scale, np.finfo(float).tiny)))
 
 
 def _newton_minimise(fun, x):
     """Minimise a smooth function from ``x`` by damped Newton steps.
 
-    ``fun(x)`` returns ``(value, gradient, hessian, scale)``. The Hessian's
-    eigenvalues are replaced by their absolute values (floored at 1e-12 of
-    the largest), so every step descends, also where the function is not
-    convex; each step is halved until the value decreases (Armijo). Stops when
-    the gradient is at the rounding level of its terms (``scale``), or when no
+    ``fun(x)`` returns ``(value, gradient, hessian, scale)``. The Hessian is
+    scaled to a unit diagonal; where it is not positive definite it is
+    shifted until it is (smallest eigenvalue 1), so every step descends, also where the function is not
+    convex; a step moves no coordinate by more than ``MAX_STEP`` and is halved
+    until the value decreases (Armijo). Stops when
+    every gradient coordinate is at the rounding level of its terms
+    (``scale``, one per coordinate), or when no
     step changes ``x`` any more. No scipy solver, hence no warning filters:
     safe in concurrent threads.
     """
     eps = np.finfo(np.float64).eps
     value, grad, hess, scale = fun(x)
-    for _ in range(200):
-        if np.max(np.abs(grad), initial=0.0) <= 8 * eps * scale:
+    best, stalled = (x, _relative(grad, scale)), 0
+    for _ in range(400):
+        if np.all(np.abs(grad) <= 8 * eps * scale):
             break
-        lam, vec = np.linalg.eigh(0.5 * (hess + hess.T))
-        lam = np.maximum(np.abs(lam), 1e-12 * np.max(np.abs(lam), initial=0.0))
-        if not np.all(lam > 0):
-            break  # a zero Hessian: nothing to step with
-        step = -(vec @ ((vec.T @ grad) / lam))
+        # Jacobi scaling first: classes whose shares are 1e-100 apart have
+        # curvatures 1e-100 apart, which a floor relative to the largest
+        # eigenvalue would flatten to nothing
+        d = 1.0 / np.sqrt(np.maximum(np.abs(np.diag(hess)), 1e-300))
+        scaled = 0.5 * (hess + hess.T) * np.outer(d, d)
+        # not positive definite (far from the minimum, where the exact focal
+        # curvature is negative): shifted until its smallest eigenvalue is 1,
+        # so the step descends. Then a direct solve, accurate per coordinate
+        # (an eigenbasis would mix the rounding of the large classes into
+        # the 1e-100 ones)
+        lam_min = np.linalg.eigvalsh(scaled)[0]
+        if not lam_min > 1e-8:
+            scaled = scaled + (1.0 - lam_min) * np.eye(len(d))
+        step = -d * np.linalg.solve(scaled, d * grad)
+        # far from the minimum the curvature can be exponentially small (a
+        # class share of 1e-28 with the start at the log-loss optimum): a
+        # Newton step of 1e26 that no halving brings back, so a step moves
+        # each margin by at most MAX_STEP (400 such steps span 1600, more than
+        # the log of any ratio of float64 totals, 1490)
+        step *= min(1.0, MAX_STEP / np.max(np.abs(step)))
         slope = float(grad @ step)  # < 0
+        tol = 64 * eps * abs(value)
         t = 1.0
         for _ in range(80):
             trial = x + t * step
             if np.array_equal(trial, x):
                 return x  # the step is below the rounding of x: converged
             t_value, t_grad, t_hess, t_scale = fun(trial)
-            # a sufficient decrease, or no increase beyond the value's
-            # rounding with a smaller gradient (the last digits)
-            if t_value <= value + 1e-4 * t * slope or (
-                t_value <= value + 4 * eps * abs(value)
-                and np.max(np.abs(t_grad)) < np.max(np.abs(grad))
+            # a sufficient decrease beyond the value's rounding (tol: a sum
+            # of K terms of some twenty operations each), or no change beyond
+            # it with a relative gradient no larger (the last digits, and the
+            # classes too small to move the value)
+            if (t_value <= value + 1e-4 * t * slope and t_value < value - tol) or (
+                t_value <= value + tol
+                and _relative(t_grad, t_scale) <= _relative(grad, scale)
             ):
                 break
             t /= 2
         else:
             return x
+        # in the last digits (relative gradient below 1e-10): stop after 8
+        # steps that neither decrease the value beyond its rounding nor halve
+        # the best relative gradient, at the best point seen
+        decrease = t_value < value - tol
         x, value, grad, hess, scale = trial, t_value, t_grad, t_hess, t_scale
+        relative = _relative(grad, scale)
+        if decrease or relative < 0.5 * best[1] or relative > 1e-10:
+            best, stalled = (x, relative), 0
+        else:
+            stalled += 1
+            if stalled >= 8:
+                return best[0]
     return x
 
 
@@ -382,13 +423,23 @@ class SoftmaxFocalLoss:
             )
         weights = totals / totals.sum()
         alpha = alpha if self.alpha is not None else None
-        # the risk is invariant to a common shift: c_0 = 0, the others free
+        # the risk is invariant to a common shift: the margin of the class
+        # with the largest weighted total is held at 0 and the others are
+        # free, so every small class is a coordinate with its own stopping
+        # test (the held class's gradient, minus the others' sum, is the
+        # largest in size and so the best resolved)
         start = np.log(self.class_weights(t, k, sample_weight) * weights)
-        free = _newton_minimise(
-            lambda f: _constant_softmax_risk(np.r_[0.0, f], weights, alpha, self.gamma),
-            start[1:] - start[0],
-        )
-        c = np.r_[0.0, free]
+        ref = int(np.argmax(start))
+        order = np.r_[ref, np.delete(np.arange(k), ref)]
+
+        def risk(free):
+            c = np.empty(k)
+            c[order] = np.r_[0.0, free]
+            return _constant_softmax_risk(c, weights, alpha, self.gamma, order[1:])
+
+        free = _newton_minimise(risk, start[order[1:]] - start[ref])
+        c = np.empty(k)
+        c[order] = np.r_[0.0, free]
         return c - c.mean()
 
     def predict_proba(self, raw_prediction) -> np.ndarray:

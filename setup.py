@@ -11,6 +11,8 @@ setup(
         Extension(
             "focalboost._ckernels",
             sources=["focalboost/_ckernels.c"],
+            # the vector kernels, included once per instruction set
+            depends=["focalboost/_simd.h"],
             extra_compile_args=["-O3"],
             optional=True,
         )

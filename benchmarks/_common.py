@@ -257,6 +257,11 @@ def provenance_lines(doc: dict[str, Any]) -> list[str]:
             f"; compiled focal kernel {built}, {m['kernel_threads']} kernel "
             "threads by default"
         )
+        if m.get("simd_paths"):
+            threads += (
+                f", vector paths {', '.join(m['simd_paths'])} "
+                f"(default {m['simd_path']})"
+            )
     return [
         f"Command: `{doc['command']}`  ",
         f"Created: {doc['created']}{runtime}.  ",

@@ -1,10 +1,11 @@
 """Kernel timings of ``python -m benchmarks.run``.
 
 One gradient + Hessian evaluation of focalboost's binary and softmax focal
-losses (``hessian="surrogate"``) on the compiled kernel (1 thread and the
-default thread count) and on the numpy path (``FOCALBOOST_NO_CKERNEL=1``),
-next to ``scipy.special.expit`` / ``softmax`` on the same array and to the
-naive numpy objective.
+losses on the compiled kernel (every vector path on 1 thread, the default
+path on the default thread count; every Hessian policy), the numpy path
+(``FOCALBOOST_NO_CKERNEL=1``) and the objective as XGBoost calls it, next to
+``scipy.special.expit`` / ``softmax`` on the same array and to the naive
+numpy objective.
 """
 
 from __future__ import annotations
@@ -57,50 +58,76 @@ def _apply(env: Env) -> None:
 
 
 def kernel_info() -> dict[str, Any]:
-    """Whether the compiled focal kernel is built, and its default threads."""
+    """Whether the compiled focal kernel is built, its threads and vector paths."""
     from focalboost import _kernels
 
     return dict(
-        compiled_kernel=_kernels.HAVE_CKERNEL, kernel_threads=_kernels.num_threads()
+        compiled_kernel=_kernels.HAVE_CKERNEL,
+        kernel_threads=_kernels.num_threads(),
+        simd_paths=_kernels.simd_paths(),
+        simd_path=_kernels.simd_path() if _kernels.HAVE_CKERNEL else None,
     )
 
 
-def _variants() -> list[tuple[str, Env]]:
-    """(name, environment) of the focalboost kernel variants to time."""
+def _variants(policy: str) -> list[tuple[str, Env]]:
+    """(name, environment) of the focalboost kernel variants to time.
+
+    ``surrogate`` (the default policy): every vector path of the compiled
+    kernel this CPU runs on one thread, the default path on the default
+    thread count, and the numpy path; the other policies: the default path
+    on one thread.
+    """
     from focalboost import _kernels
 
     out: list[tuple[str, Env]] = []
     if _kernels.HAVE_CKERNEL:
-        out += [
-            ("compiled kernel, 1 thread", {"FOCALBOOST_NUM_THREADS": "1"}),
-            (
-                f"compiled kernel, {_kernels.num_threads()} threads",
-                {"FOCALBOOST_NUM_THREADS": None},
-            ),
-        ]
-    out.append(("focalboost numpy path", {"FOCALBOOST_NO_CKERNEL": "1"}))
+        paths = _kernels.simd_paths()
+        if policy != "surrogate":
+            paths = paths[-1:]
+        for path in paths:
+            env: Env = {"FOCALBOOST_NUM_THREADS": "1", "FOCALBOOST_SIMD": path}
+            out.append((f"compiled kernel, 1 thread, {path}", env))
+        if policy == "surrogate":
+            name = f"compiled kernel, {_kernels.num_threads()} threads, {paths[-1]}"
+            default: Env = {"FOCALBOOST_NUM_THREADS": None, "FOCALBOOST_SIMD": None}
+            out.append((name, default))
+    if policy == "surrogate":
+        out.append(("focalboost numpy path", {"FOCALBOOST_NO_CKERNEL": "1"}))
     return out
 
 
-def _row(task: str, what: str, gamma: float | None, seconds: float) -> dict:
-    return dict(task=task, what=what, gamma=gamma, seconds=seconds)
+def _row(
+    task: str, what: str, gamma: float | None, seconds: float, policy: str = ""
+) -> dict:
+    return dict(task=task, what=what, gamma=gamma, policy=policy, seconds=seconds)
 
 
 def _focalboost_rows(
-    task: str, gamma: float, func: Callable[[], object], reps: int
+    task: str, gamma: float, func: Callable[[str], object], reps: int
 ) -> list[dict[str, Any]]:
-    """One row per kernel variant of ``func`` (a focalboost evaluation)."""
+    """One row per kernel variant and policy of ``func(policy)``."""
     rows = []
-    for name, env in _variants():
-        with _environ(env):
-            rows.append(_row(task, name, gamma, median_time(func, reps)))
+    for policy in ("surrogate", "exact", "clipped"):
+        for name, env in _variants(policy):
+            with _environ(env):
+                seconds = median_time(lambda p=policy: func(p), reps)
+            rows.append(_row(task, name, gamma, seconds, policy))
     return rows
+
+
+def _objective_row(task, obj, z, reps) -> dict[str, Any]:
+    """The objective as XGBoost calls it: float32 margins, float32 out."""
+    with _environ({"FOCALBOOST_NUM_THREADS": "1", "FOCALBOOST_SIMD": None}):
+        seconds = median_time(lambda: obj.gradient_hessian(z), reps)
+    name = "XGBoost objective (float32 in/out, weighted), 1 thread"
+    return _row(task, name, GAMMA, seconds, "surrogate")
 
 
 def _binary_rows(n: int, rng: np.random.Generator, reps: int) -> list[dict]:
     from scipy.special import expit
 
     from focalboost.losses import BinaryFocalLoss
+    from focalboost.xgboost import XGBoostObjective
 
     z = rng.normal(-2.0, 3.0, n)
     y = (rng.random(n) < 0.1).astype(np.float64)
@@ -108,13 +135,16 @@ def _binary_rows(n: int, rng: np.random.Generator, reps: int) -> list[dict]:
     for gamma in (2.0, 1.5):
         loss = BinaryFocalLoss(alpha=ALPHA, gamma=gamma)
 
-        def run(loss=loss):
-            return loss.gradient_hessian(y, z, hessian="surrogate")
+        def run(policy, loss=loss):
+            return loss.gradient_hessian(y, z, hessian=policy)
 
         rows += _focalboost_rows("binary", gamma, run, reps)
         if gamma == GAMMA:
             seconds = median_time(lambda: naive_binary_focal(y, z), reps)
             rows.append(_row("binary", "naive numpy objective", gamma, seconds))
+            w = rng.integers(1, 4, n).astype(np.float64)
+            obj = XGBoostObjective(loss, y, w, "surrogate")
+            rows.append(_objective_row("binary", obj, z.astype(np.float32), reps))
     return rows
 
 
@@ -122,6 +152,7 @@ def _multiclass_rows(n: int, rng: np.random.Generator, reps: int) -> list[dict]:
     from scipy.special import softmax
 
     from focalboost.losses import SoftmaxFocalLoss
+    from focalboost.xgboost import XGBoostObjective
 
     Z = rng.normal(0.0, 2.0, (n, 5))
     Y = rng.integers(0, 5, n).astype(np.float64)
@@ -131,11 +162,14 @@ def _multiclass_rows(n: int, rng: np.random.Generator, reps: int) -> list[dict]:
     rows += _focalboost_rows(
         "multiclass",
         GAMMA,
-        lambda: mc.gradient_hessian(Y, Z, hessian="surrogate"),
+        lambda policy: mc.gradient_hessian(Y, Z, hessian=policy),
         reps,
     )
     seconds = median_time(lambda: naive_softmax_focal(Y, Z), reps)
     rows.append(_row("multiclass", "naive numpy objective", GAMMA, seconds))
+    w = rng.integers(1, 4, n).astype(np.float64)
+    obj = XGBoostObjective(mc, Y.astype(np.int64), w, "surrogate")
+    rows.append(_objective_row("multiclass", obj, Z.astype(np.float32), reps))
     return rows
 
 

@@ -1,9 +1,9 @@
 """Speed and memory of the focal objective against each backend's log loss.
 
-One entry point for the performance figures of issue 4::
+One entry point for the performance figures::
 
     python -m benchmarks.run --quick   # < 3 minutes on 2 cores, *_quick files
-    python -m benchmarks.run --full    # the issue's sizes (about 25 minutes)
+    python -m benchmarks.run --full    # the full sizes (about 25 minutes)
 
 Two parts, both written to ``benchmarks/results/perf[_quick].{json,md,png}``
 (``--out``):
@@ -11,8 +11,10 @@ Two parts, both written to ``benchmarks/results/perf[_quick].{json,md,png}``
 Kernel
     Time of one gradient + Hessian evaluation on a 1M-row binary margin, for
     gamma 2 and 1.5, next to ``scipy.special.expit`` on the same array: the
-    compiled kernel on one thread and on the default thread count
-    (``FOCALBOOST_NUM_THREADS``), focalboost's numpy path
+    compiled kernel on one thread on every vector path the CPU runs
+    (``FOCALBOOST_SIMD``; every Hessian policy on the default one) and on
+    the default thread count (``FOCALBOOST_NUM_THREADS``), the objective as
+    XGBoost calls it (float32 margins, weights, float32 out), focalboost's numpy path
     (``FOCALBOOST_NO_CKERNEL=1``), and a naive numpy objective of the kind
     users write. Also the multiclass (softmax) gradient + Hessian on
     (300k, 5) next to ``scipy.special.softmax``. Median of repeated calls,
@@ -244,7 +246,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     p = parser("run", __doc__.split("\n\n")[0])
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="small sizes (< 3 min)")
-    mode.add_argument("--full", action="store_true", help="the issue's sizes")
+    mode.add_argument("--full", action="store_true", help="the full sizes")
     mode.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--reps", type=int, help="repetitions of every fit")
     p.add_argument("--no-end-to-end", action="store_true", help="kernel timings only")

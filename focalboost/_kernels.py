@@ -56,9 +56,13 @@ except ImportError:  # pragma: no cover
 __all__ = [
     "HAVE_CKERNEL",
     "binary_grad_hess",
+    "binary_objective",
     "ckernel_enabled",
     "num_threads",
+    "simd_path",
+    "simd_paths",
     "softmax_grad_hess",
+    "softmax_objective",
     "thread_limit",
 ]
 
@@ -248,80 +252,202 @@ def ckernel_enabled() -> bool:
     return HAVE_CKERNEL and os.environ.get("FOCALBOOST_NO_CKERNEL", "") in ("", "0")
 
 
-def binary_grad_hess(y, z, alpha0, alpha1, gamma, policy, floor):
-    """Unweighted binary focal gradient and Hessian (policy applied), fused.
+_PATHS = ("generic", "avx2", "avx512")
+
+
+def simd_paths() -> list[str]:
+    """Return the vector code paths of the compiled kernel this CPU runs.
+
+    ``"generic"`` (2-lane vectors: SSE2 on x86-64, NEON on arm64) always;
+    ``"avx2"`` (4 lanes, with FMA) and ``"avx512"`` (8 lanes) on x86-64 CPUs
+    that have them. Empty without the compiled kernel.
+
+    Examples
+    --------
+    >>> from focalboost import _kernels
+    >>> not _kernels.HAVE_CKERNEL or "generic" in _kernels.simd_paths()
+    True
+    """
+    return list(_ckernels.simd_paths()) if HAVE_CKERNEL else []
+
+
+def simd_path() -> str:
+    """Return the path the binary kernel takes: ``FOCALBOOST_SIMD`` or the widest.
+
+    ``FOCALBOOST_SIMD`` unset, empty or ``auto``: the widest path of
+    :func:`simd_paths`; ``generic``, ``avx2`` or ``avx512``: that path (a
+    ``ValueError`` if this CPU does not run it), so that every path can be
+    tested and timed on a machine that has it.
+    """
+    available = simd_paths()
+    env = os.environ.get("FOCALBOOST_SIMD", "").strip().lower()
+    if env in ("", "auto"):
+        return available[-1]
+    if env not in available:
+        raise ValueError(
+            f"FOCALBOOST_SIMD={env!r} is not a vector path this CPU runs; "
+            f"choose one of {['auto', *available]}"
+        )
+    return env
+
+
+def simd_math(op: str, x, path: str | None = None) -> np.ndarray:
+    """Evaluate the kernel's own ``exp``, ``log1p`` or ``log`` on float64 values.
+
+    For the accuracy tests: ``op`` is ``"exp"`` (for ``x <= 0``), ``"log1p"``
+    (``0 <= x <= 1``) or ``"log"`` (``x >= 1``), ``path`` one of
+    :func:`simd_paths` (default :func:`simd_path`).
+    """
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    out = np.empty_like(x)
+    code = _PATHS.index(path or simd_path())
+    _ckernels.simd_math({"exp": 0, "log1p": 1, "log": 2}[op], x, out, code)
+    return out
+
+
+def binary_objective(
+    y, z, sample_weight, alpha0, alpha1, gamma, policy, floor, bits=0, dtype=np.float64
+):
+    """Weighted binary / multi-label focal gradient and Hessian, fused.
 
     Parameters
     ----------
-    y, z : ndarray of shape (n,), float64, C-contiguous
-        Labels in {0, 1} and margins.
-    alpha0, alpha1 : float
-        Class weights.
+    y : ndarray of shape (n,) or (n, L)
+        Labels in {0, 1}: uint8 (read as is) or anything float64 takes.
+    z : ndarray of the shape of ``y``
+        Margins, float32 (read as is, as XGBoost passes them) or float64.
+    sample_weight : ndarray of shape (n,) or None
+        One weight per row, applied after the Hessian policy.
+    alpha0, alpha1 : float or ndarray of shape (L,)
+        Class weights (per label).
     gamma : float
         Focusing parameter.
     policy : {"exact", "surrogate", "clipped"}
         Hessian policy.
     floor : float
         Floor of the ``"clipped"`` policy.
+    bits : int, default=0
+        With ``dtype=float32``: the unweighted values rounded to float32 with
+        the lowest ``bits`` mantissa bits cleared, then times the float32
+        weight (see :func:`focalboost._objective.round_mantissa`).
+    dtype : float64 or float32
+        Output type; float32 is what both backends store.
 
     Returns
     -------
-    grad, hess : ndarray of shape (n,), float64
+    grad, hess : ndarray of the shape of ``z``
     """
-    z = np.ascontiguousarray(z, dtype=np.float64)
-    y = np.ascontiguousarray(y, dtype=np.float64)
-    grad = np.empty_like(z)
-    hess = np.empty_like(z)
-    _run_chunked(
-        _ckernels.binary_grad_hess,
-        z.size,
-        (z.reshape(-1), y.reshape(-1), grad.reshape(-1), hess.reshape(-1)),
-        (
-            float(alpha0),
-            float(alpha1),
-            float(gamma),
-            _POLICY_CODE[policy],
-            float(floor),
-        ),
+    z = np.asarray(z)
+    if z.dtype not in (np.float32, np.float64):
+        z = z.astype(np.float64)
+    z = np.ascontiguousarray(z)
+    y = np.asarray(y)
+    if y.dtype != np.uint8:
+        y = y.astype(np.float64)
+    y = np.ascontiguousarray(y)
+    per_row = z.shape[1] if z.ndim == 2 else 1
+    a0 = np.ascontiguousarray(np.broadcast_to(alpha0, (per_row,)), dtype=np.float64)
+    a1 = np.ascontiguousarray(np.broadcast_to(alpha1, (per_row,)), dtype=np.float64)
+    out_f32 = np.dtype(dtype) == np.float32
+    grad = np.empty(z.shape, dtype=np.float32 if out_f32 else np.float64)
+    hess = np.empty_like(grad)
+    scalars = (
+        float(gamma),
+        float(floor),
+        _POLICY_CODE[policy],
+        int(bits),
+        int(z.dtype == np.float32),
+        int(y.dtype == np.uint8),
+        int(out_f32),
+        _PATHS.index(simd_path()),
     )
+    if sample_weight is None:
+
+        def func(zz, yy, gg, hh, *rest):
+            _ckernels.binary_objective(zz, yy, None, a0, a1, gg, hh, *rest)
+
+        arrays = (z, y, grad, hess)
+    else:
+        w = np.ascontiguousarray(sample_weight, dtype=np.float64)
+
+        def func(zz, yy, ww, gg, hh, *rest):
+            _ckernels.binary_objective(zz, yy, ww, a0, a1, gg, hh, *rest)
+
+        arrays = (z, y, w, grad, hess)
+    _run_chunked(func, z.shape[0], arrays, scalars, per_row=per_row)
     return grad, hess
 
 
-def softmax_grad_hess(t, z, alpha, gamma, policy, floor):
-    """Unweighted softmax focal gradient and diagonal Hessian, fused per row.
+def binary_grad_hess(y, z, alpha0, alpha1, gamma, policy, floor):
+    """Unweighted binary focal gradient and Hessian (policy applied), float64.
+
+    :func:`binary_objective` without weights, for :mod:`focalboost.losses`.
+    """
+    return binary_objective(y, z, None, alpha0, alpha1, gamma, policy, floor)
+
+
+def softmax_objective(
+    t, z, sample_weight, alpha, gamma, policy, floor, bits=0, dtype=np.float64
+):
+    """Weighted softmax focal gradient and diagonal Hessian, fused per row.
 
     Parameters
     ----------
     t : ndarray of shape (n,)
-        Class indices in [0, K).
+        Class indices in [0, K) (others raise ``ValueError``).
     z : ndarray of shape (n, K)
-        Margins.
+        Margins, float32 (read as is) or float64.
+    sample_weight : ndarray of shape (n,) or None
+        Applied after the Hessian policy.
     alpha : ndarray of shape (K,)
         Per-class weights.
-    gamma : float
-        Focusing parameter.
-    policy : {"exact", "surrogate", "clipped"}
-        Hessian policy.
-    floor : float
-        Floor of the ``"clipped"`` policy.
+    gamma, policy, floor, bits, dtype
+        As for :func:`binary_objective`.
 
     Returns
     -------
-    grad, hess : ndarray of shape (n, K), float64
+    grad, hess : ndarray of shape (n, K)
     """
-    z = np.ascontiguousarray(z, dtype=np.float64)
+    z = np.asarray(z)
+    if z.dtype not in (np.float32, np.float64):
+        z = z.astype(np.float64)
+    z = np.ascontiguousarray(z)
     t = np.ascontiguousarray(t, dtype=np.int64)
     alpha = np.ascontiguousarray(alpha, dtype=np.float64)
-    grad = np.empty_like(z)
-    hess = np.empty_like(z)
+    out_f32 = np.dtype(dtype) == np.float32
+    grad = np.empty(z.shape, dtype=np.float32 if out_f32 else np.float64)
+    hess = np.empty_like(grad)
     k = z.shape[1]
-    _run_chunked(
-        lambda zz, tt, gg, hh: _ckernels.softmax_grad_hess(
-            zz, tt, alpha, gg, hh, k, float(gamma), _POLICY_CODE[policy], float(floor)
-        ),
-        t.size,
-        (z, t, grad, hess),
-        (),
-        per_row=k,
+    scalars = (
+        k,
+        float(gamma),
+        float(floor),
+        _POLICY_CODE[policy],
+        int(bits),
+        int(z.dtype == np.float32),
+        int(out_f32),
+        _PATHS.index(simd_path()),
     )
+    if sample_weight is None:
+
+        def func(zz, tt, gg, hh, *rest):
+            _ckernels.softmax_objective(zz, tt, None, alpha, gg, hh, *rest)
+
+        arrays = (z, t, grad, hess)
+    else:
+        w = np.ascontiguousarray(sample_weight, dtype=np.float64)
+
+        def func(zz, tt, ww, gg, hh, *rest):
+            _ckernels.softmax_objective(zz, tt, ww, alpha, gg, hh, *rest)
+
+        arrays = (z, t, w, grad, hess)
+    _run_chunked(func, t.size, arrays, scalars, per_row=k)
     return grad, hess
+
+
+def softmax_grad_hess(t, z, alpha, gamma, policy, floor):
+    """Unweighted softmax focal gradient and diagonal Hessian, float64.
+
+    :func:`softmax_objective` without weights, for :mod:`focalboost.losses`.
+    """
+    return softmax_objective(t, z, None, alpha, gamma, policy, floor)

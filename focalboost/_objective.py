@@ -19,7 +19,12 @@ import numpy as np
 
 from . import _kernels
 from ._link import as_float64
-from .losses import BinaryFocalLoss, MultiLabelFocalLoss, SoftmaxFocalLoss
+from .losses import (
+    HESSIAN_FLOOR,
+    BinaryFocalLoss,
+    MultiLabelFocalLoss,
+    SoftmaxFocalLoss,
+)
 
 __all__ = ["FocalObjective", "hessian_scale", "make_loss", "round_mantissa"]
 
@@ -208,6 +213,60 @@ class FocalObjective:
             None if sample_weight is None else as_float64(sample_weight)
         )
         self.hessian = hessian
+        self._fused = self._fused_plan()
+
+    #: Output type of the fused kernel: float32 is what both backends keep
+    #: (they convert anything else, a copy per round).
+    output_dtype = np.float64
+
+    def _fused_plan(self):
+        """Labels and class weights for the one-call compiled path, or None.
+
+        Binary and multi-label labels that are all 0/1 are held as uint8 (1
+        byte an element); softmax class indices as int64, with the margin
+        shape ``(n, K)`` the plan applies to.
+        """
+        y = self.y_true
+        if not _kernels.HAVE_CKERNEL or y.dtype.kind not in "biuf":
+            return None
+        if isinstance(self.loss, SoftmaxFocalLoss):
+            t = y.astype(np.int64)
+            if y.ndim != 1 or not np.array_equal(t, y):  # float labels: 0., 1., ...
+                return None
+            return t, {}, None
+        if np.all((y == 0) | (y == 1)):
+            y = np.ascontiguousarray(y, dtype=np.uint8)
+        a0, a1 = self.loss.class_weights(
+            np.asarray(y, dtype=np.float64), self.sample_weight
+        )
+        return y, a0, a1
+
+    def _fused_applies(self, z):
+        """Whether the compiled one-call path takes margins ``z``."""
+        if self._fused is None or not _kernels.ckernel_enabled():
+            return False
+        y = self._fused[0]
+        if isinstance(self.loss, SoftmaxFocalLoss):
+            return z.ndim == 2 and z.shape[0] == y.shape[0]
+        return z.shape == y.shape
+
+    def _fused_gradient_hessian(self, z):
+        dtype = np.float32 if self.exact_weight_bits else self.output_dtype
+        common = (self.loss.gamma, self.hessian, HESSIAN_FLOOR)
+        y, a0, a1 = self._fused
+        if isinstance(self.loss, SoftmaxFocalLoss):
+            k = z.shape[1]
+            if k not in a0:  # the class weights, once per class count
+                a0[k] = self.loss.class_weights(y, k, self.sample_weight)
+            alpha = a0[k]
+            return _kernels.softmax_objective(
+                y, z, self.sample_weight, alpha, *common,
+                bits=self.exact_weight_bits, dtype=dtype,
+            )  # fmt: skip
+        return _kernels.binary_objective(
+            y, z, self.sample_weight, a0, a1, *common,
+            bits=self.exact_weight_bits, dtype=dtype,
+        )  # fmt: skip
 
     #: Rows evaluated at a time: bounds the float64 temporaries of the maths
     #: (a few MB) whatever the data size; the outputs are written block by block.
@@ -220,6 +279,10 @@ class FocalObjective:
         n = z.shape[0]
         rows = max(1, self.block_rows // (z.shape[1] if z.ndim == 2 else 1))
         with _kernels.thread_limit(self.n_threads):
+            if self._fused_applies(z):
+                # one call: no block loop, no float64 copy of float32 margins,
+                # outputs written in the type the backend keeps
+                return self._fused_gradient_hessian(z)
             if n <= rows:
                 return self._block(z, slice(None))
             grad = np.empty(z.shape, dtype=dtype)

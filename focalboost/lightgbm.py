@@ -43,7 +43,14 @@ def lgb_data(X):
 
 
 class LightGBMObjective(FocalObjective):
-    """``params["objective"]`` callable for :func:`lightgbm.train`."""
+    """``params["objective"]`` callable for :func:`lightgbm.train`.
+
+    Returns float32 arrays where the compiled kernel runs: LightGBM keeps
+    float32 gradients and would convert float64 ones itself (the same values,
+    a copy every round).
+    """
+
+    output_dtype = np.float32
 
     def __call__(self, preds, train_data):
         """Return the weighted gradient and Hessian at LightGBM's raw scores."""

@@ -22,13 +22,15 @@ def numpy_path(monkeypatch):
 
 
 #: The objective's code paths that users' machines take, tested on every run:
-#: the compiled kernel on one thread, on eight (more than this machine has
-#: cores; the chunk size is lowered so that the suite's small arrays are
-#: really cut into eight chunks), and the numpy fallback
+#: the compiled kernel on one thread (the widest vector path of the CPU), on
+#: eight (more than this machine has cores; the chunk size is lowered so that
+#: the suite's small arrays are really cut into eight chunks; the generic
+#: vector path), and the numpy fallback
 #: (``FOCALBOOST_NO_CKERNEL=1``, the path without a C compiler).
 KERNEL_PATHS = {
     "kernel-1-thread": {"FOCALBOOST_NUM_THREADS": "1"},
-    "kernel-8-threads": {"FOCALBOOST_NUM_THREADS": "8"},
+    # the portable 2-lane vector code, the path of CPUs without AVX2
+    "kernel-8-threads": {"FOCALBOOST_NUM_THREADS": "8", "FOCALBOOST_SIMD": "generic"},
     "numpy": {"FOCALBOOST_NO_CKERNEL": "1"},
 }
 SMALL_CHUNK = 64
@@ -59,3 +61,22 @@ def kernel_threads(request, monkeypatch):
     if request.param == "8":
         monkeypatch.setattr(_kernels, "MIN_CHUNK", SMALL_CHUNK)
     return int(request.param)
+
+
+#: The compiled kernel's vector paths (``FOCALBOOST_SIMD``).
+SIMD_PATHS = ["generic", "avx2", "avx512"]
+
+
+@pytest.fixture(params=SIMD_PATHS)
+def simd(request, monkeypatch):
+    """Run the test on every vector path of the compiled kernel this CPU has.
+
+    The paths it does not have are skipped, with the reason; CI runs on an
+    x86-64 machine, where ``generic`` and at least ``avx2`` run.
+    """
+    from focalboost import _kernels
+
+    if request.param not in _kernels.simd_paths():
+        pytest.skip(f"this CPU does not run the {request.param} vector path")
+    monkeypatch.setenv("FOCALBOOST_SIMD", request.param)
+    return request.param

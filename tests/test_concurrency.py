@@ -136,14 +136,14 @@ def test_n_jobs_sets_the_kernel_threads(monkeypatch, backend, n_jobs, expected):
     """An estimator's n_jobs bounds its objective's threads, as the backend's."""
     monkeypatch.setenv("FOCALBOOST_NUM_THREADS", "4")
     chunks = []
-    real = _kernels._ckernels.binary_grad_hess
+    real = _kernels._ckernels.binary_objective
 
     def spy(z, *rest):
         if len(z) > 2:  # not the one-row-per-class calls of hessian_scale
             chunks.append(len(z))
         return real(z, *rest)
 
-    monkeypatch.setattr(_kernels._ckernels, "binary_grad_hess", spy)
+    monkeypatch.setattr(_kernels._ckernels, "binary_objective", spy)
     X, y = _problem(4 * _kernels.MIN_CHUNK, "binary", 0)
     cls = FocalXGBClassifier if backend == "xgboost" else FocalLGBMClassifier
     cls(n_estimators=1, n_jobs=n_jobs, max_bin=15).fit(X, y)

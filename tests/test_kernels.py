@@ -101,7 +101,7 @@ def _assert_close(actual, expected, scale):
     )
 
 
-@pytest.mark.usefixtures("kernel_threads")
+@pytest.mark.usefixtures("kernel_threads", "simd")
 @pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize("alpha", ALPHAS)
 @pytest.mark.parametrize("gamma", GAMMAS)
@@ -142,7 +142,7 @@ def test_kernel_is_what_gradient_hessian_runs(monkeypatch, rng):
     assert calls == [1.5]
 
 
-@pytest.mark.usefixtures("kernel_threads")
+@pytest.mark.usefixtures("kernel_threads", "simd")
 def test_kernel_weights_dtypes_and_layout(monkeypatch, rng):
     """float32 input, sample weights and a non-contiguous (n, L) margin."""
     z = np.asfortranarray(rng.normal(0, 6, size=(3000, 4)))
@@ -160,7 +160,7 @@ def test_kernel_weights_dtypes_and_layout(monkeypatch, rng):
         _assert_close(h, h_ref, hs * ww[:, None])
 
 
-@pytest.mark.usefixtures("kernel_threads")
+@pytest.mark.usefixtures("kernel_threads", "simd")
 def test_soft_labels_follow_the_same_formula(monkeypatch, rng):
     """Labels strictly inside (0, 1) give the numpy expression's values too."""
     z = rng.normal(0, 3, 2000)
@@ -173,6 +173,7 @@ def test_soft_labels_follow_the_same_formula(monkeypatch, rng):
     np.testing.assert_allclose(h, h_ref, rtol=0, atol=1e-12 * scale.max())
 
 
+@pytest.mark.usefixtures("simd")
 def test_chunked_threads_are_bitwise_identical(monkeypatch, rng):
     n = 3 * _kernels.MIN_CHUNK + 7
     z = rng.normal(0, 5, n)
@@ -195,11 +196,119 @@ def test_bad_thread_count_is_rejected(monkeypatch, value):
 
 
 def test_buffers_of_different_length_are_rejected():
-    z = np.zeros(4)
-    with pytest.raises(ValueError, match="same length"):
-        _kernels._ckernels.binary_grad_hess(
-            z, np.zeros(3), np.empty(4), np.empty(4), 1.0, 1.0, 2.0, 1, 1e-3
-        )
+    z, a = np.zeros(4), np.ones(1)
+    path = _kernels.simd_paths().index(_kernels.simd_path())
+    with pytest.raises(ValueError, match="inconsistent buffer sizes"):
+        _kernels._ckernels.binary_objective(
+            z, np.zeros(3), None, a, a, np.empty(4), np.empty(4),
+            *(2.0, 1e-3, 1, 0, 0, 0, 0, path),
+        )  # fmt: skip
+
+
+# ------------------------------------------------------- vector paths, outputs
+def _ulps(actual, expected):
+    return np.abs(actual - expected) / np.spacing(np.abs(expected))
+
+
+@pytest.mark.usefixtures("simd")
+def test_vector_exp_and_log1p_are_within_their_bounds(rng):
+    """The kernel's own exp and log1p against numpy's (each within 1 ulp).
+
+    Bounds documented in ``focalboost/_simd.h``: exp within 2 ulp for
+    x >= -708 (absolute 2**-1073 below), log1p within 3 ulp; plus 1 ulp for
+    the reference.
+    """
+    x = np.concatenate(
+        [
+            -np.abs(rng.normal(0.0, 20.0, 20000)),
+            -np.linspace(0.0, 708.0, 20001),
+            -np.geomspace(1e-300, 1.0, 2000),
+            [0.0, -0.0, -np.log(2.0) / 2, -np.log(2.0)],
+        ]
+    )
+    e = _kernels.simd_math("exp", x)
+    assert np.all(_ulps(e, np.exp(x)) <= 3)
+    deep = -np.linspace(708.0, 760.0, 5001)
+    assert np.all(np.abs(_kernels.simd_math("exp", deep) - np.exp(deep)) <= 2.0**-1073)
+    special = _kernels.simd_math("exp", np.array([-np.inf, -1e6, np.nan]))
+    np.testing.assert_array_equal(special[:2], 0.0)
+    assert np.isnan(special[2])
+    u = np.concatenate(
+        [
+            rng.random(20000),
+            np.geomspace(1e-300, 1.0, 5000),
+            [0.0, 1.0, np.sqrt(2.0) - 1.0, np.nextafter(np.sqrt(2.0) - 1.0, 1.0)],
+        ]
+    )
+    lp = _kernels.simd_math("log1p", u)
+    np.testing.assert_array_equal(lp[u == 0], 0.0)
+    ok = u > 0
+    assert np.all(_ulps(lp[ok], np.log1p(u[ok])) <= 4)
+    # log of the softmax sums (1 <= x <= K): within 3 ulp of log x absolute
+    # (a relative bound means nothing where log x ~ 0), plus the reference's
+    s = np.concatenate([1.0 + rng.random(20000) * 1e3, np.geomspace(1.0, 1e300, 5000)])
+    s = np.concatenate([s, [1.0, np.nextafter(1.0, 2.0), np.sqrt(2.0), 2.0]])
+    ref = np.log(s)
+    err = np.abs(_kernels.simd_math("log", s) - ref)
+    assert np.all(err <= 4 * np.spacing(np.maximum(np.abs(ref), 0.5)))
+    np.testing.assert_array_equal(_kernels.simd_math("log", np.ones(3)), 0.0)
+
+
+def test_vector_path_can_be_forced_and_is_checked(monkeypatch):
+    paths = _kernels.simd_paths()
+    assert paths[0] == "generic"
+    for name in ("", "auto", "AUTO"):
+        monkeypatch.setenv("FOCALBOOST_SIMD", name)
+        assert _kernels.simd_path() == paths[-1]
+    for name in paths:
+        monkeypatch.setenv("FOCALBOOST_SIMD", name)
+        assert _kernels.simd_path() == name
+    monkeypatch.setenv("FOCALBOOST_SIMD", "sse9")
+    with pytest.raises(ValueError, match="FOCALBOOST_SIMD='sse9'"):
+        _kernels.simd_path()
+    missing = [p for p in ("avx2", "avx512") if p not in paths]
+    for name in missing:  # pragma: no cover - depends on the CPU
+        monkeypatch.setenv("FOCALBOOST_SIMD", name)
+        with pytest.raises(ValueError, match="not a vector path this CPU runs"):
+            _kernels.simd_path()
+
+
+@pytest.mark.usefixtures("kernel_threads", "simd")
+@pytest.mark.parametrize("n_labels", [1, 3])
+def test_backend_outputs_are_the_float64_values_rounded(rng, n_labels):
+    """float32 margins and uint8 labels read as float64 ones; the float32
+    outputs are the float64 values converted (LightGBM) or mantissa-rounded
+    then weighted in float32 (XGBoost), bit for bit; per-label alphas."""
+    from focalboost._objective import round_mantissa
+
+    n = 2000 + 3  # not a multiple of any vector width
+    shape = (n,) if n_labels == 1 else (n, n_labels)
+    z = rng.normal(0.0, 6.0, shape).astype(np.float32)
+    y = (rng.random(shape) < 0.2).astype(np.uint8)
+    w = rng.uniform(0.1, 5.0, n)
+    a1 = np.linspace(0.2, 0.8, n_labels) if n_labels > 1 else 0.3
+    a0 = 1.0 - np.asarray(a1)
+    args = (a0, a1, 2.0, "surrogate", HESSIAN_FLOOR)
+    g64, h64 = _kernels.binary_objective(y.astype(float), z.astype(float), None, *args)
+    g8, h8 = _kernels.binary_objective(y, z, None, *args)
+    np.testing.assert_array_equal(g8, g64)
+    np.testing.assert_array_equal(h8, h64)
+    wcol = w if n_labels == 1 else w[:, None]
+    g, h = _kernels.binary_objective(y, z, w, *args, dtype=np.float32)
+    np.testing.assert_array_equal(g, (g64 * wcol).astype(np.float32))
+    np.testing.assert_array_equal(h, (h64 * wcol).astype(np.float32))
+    g, h = _kernels.binary_objective(y, z, w, *args, bits=3, dtype=np.float32)
+    w32 = wcol.astype(np.float32)
+    np.testing.assert_array_equal(g, round_mantissa(g64, 3) * w32)
+    np.testing.assert_array_equal(h, round_mantissa(h64, 3) * w32)
+    loss = MultiLabelFocalLoss(alpha=a1, gamma=2.0) if n_labels > 1 else None
+    if loss is not None:  # per-label alpha: the numpy reference
+        with pytest.MonkeyPatch.context() as m:
+            m.setenv("FOCALBOOST_NO_CKERNEL", "1")
+            g_ref, h_ref = loss.gradient_hessian(y, z, hessian="surrogate")
+        gs, hs = _scales(y.astype(float), z.astype(float), loss)
+        _assert_close(g64, g_ref, gs)
+        _assert_close(h64, h_ref, hs)
 
 
 # ------------------------------------------------------------------- softmax
@@ -226,7 +335,7 @@ def _softmax_scales(loss, t, z):
     return gs, np.maximum(hs, HESSIAN_FLOOR)
 
 
-@pytest.mark.usefixtures("kernel_threads")
+@pytest.mark.usefixtures("kernel_threads", "simd")
 @pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize("alpha", [None, "balanced", [0.5, 1.0, 2.0, 0.25]])
 @pytest.mark.parametrize("gamma", [0.0, 1.0, 1.5, 2.0, 5.0])
@@ -254,6 +363,32 @@ def test_softmax_kernel_matches_numpy_reference(
         assert h.min() >= HESSIAN_FLOOR * w.min()
 
 
+@pytest.mark.usefixtures("kernel_threads", "simd")
+def test_softmax_backend_outputs_are_the_float64_values_rounded(rng):
+    """float32 margins read as float64 ones; float32 outputs converted or
+    mantissa-rounded then weighted in float32, bit for bit."""
+    from focalboost._objective import round_mantissa
+
+    n, k = 1001, 5
+    z = _softmax_margins(rng, n, k).astype(np.float32)
+    t = rng.integers(0, k, n)
+    w = rng.uniform(0.1, 5.0, n)[:, None]
+    alpha = np.linspace(0.5, 1.5, k)
+    args = (alpha, 2.0, "clipped", HESSIAN_FLOOR)
+    g64, h64 = _kernels.softmax_objective(t, z.astype(float), None, *args)
+    g, h = _kernels.softmax_objective(t, z, None, *args)
+    np.testing.assert_array_equal(g, g64)
+    np.testing.assert_array_equal(h, h64)
+    g, h = _kernels.softmax_objective(t, z, w[:, 0], *args)
+    np.testing.assert_array_equal(g, g64 * w)
+    np.testing.assert_array_equal(h, h64 * w)
+    g, h = _kernels.softmax_objective(t, z, w[:, 0], *args, dtype=np.float32)
+    np.testing.assert_array_equal(g, (g64 * w).astype(np.float32))
+    g, h = _kernels.softmax_objective(t, z, w[:, 0], *args, bits=3, dtype=np.float32)
+    np.testing.assert_array_equal(g, round_mantissa(g64, 3) * w.astype(np.float32))
+    np.testing.assert_array_equal(h, round_mantissa(h64, 3) * w.astype(np.float32))
+
+
 def test_softmax_kernel_is_used_and_checks_labels(monkeypatch, rng):
     calls = []
     real = _kernels.softmax_grad_hess
@@ -268,6 +403,7 @@ def test_softmax_kernel_is_used_and_checks_labels(monkeypatch, rng):
         real(np.r_[0, 1, 3], z[:3], np.ones(3), 2.0, "exact", HESSIAN_FLOOR)
 
 
+@pytest.mark.usefixtures("simd")
 def test_softmax_chunked_threads_are_bitwise_identical(monkeypatch, rng):
     n = 2 * _kernels.MIN_CHUNK + 3
     z = rng.normal(0, 5, (n, 3))
@@ -331,16 +467,16 @@ def test_cgroup_quota_is_read_from_cpu_max(monkeypatch, tmp_path):
 def _chunks_used(monkeypatch, n):
     """Number of chunks one binary kernel call of ``n`` samples is cut into."""
     sizes = []
-    real = _kernels._ckernels.binary_grad_hess
+    real = _kernels._ckernels.binary_objective
 
     def spy(z, *rest):
         sizes.append(len(z))
         return real(z, *rest)
 
-    monkeypatch.setattr(_kernels._ckernels, "binary_grad_hess", spy)
+    monkeypatch.setattr(_kernels._ckernels, "binary_objective", spy)
     z = np.zeros(n)
     _kernels.binary_grad_hess(z, z, 0.5, 0.5, 2.0, "surrogate", HESSIAN_FLOOR)
-    monkeypatch.setattr(_kernels._ckernels, "binary_grad_hess", real)
+    monkeypatch.setattr(_kernels._ckernels, "binary_objective", real)
     assert sum(sizes) == n
     return len(sizes)
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from focalboost import _kernels
 from focalboost.lightgbm import LightGBMObjective
 from focalboost.losses import BinaryFocalLoss, MultiLabelFocalLoss, SoftmaxFocalLoss
 from focalboost.xgboost import XGBoostObjective
@@ -17,11 +18,20 @@ def _case(kind, rng, n):
     return MultiLabelFocalLoss(0.3, 2.0), y, (n, 4)
 
 
+@pytest.mark.parametrize("kernel", ["compiled", "numpy"])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("policy", ["surrogate", "clipped"])
 @pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
 @pytest.mark.parametrize("cls", [XGBoostObjective, LightGBMObjective])
-def test_blocks_give_the_same_arrays(monkeypatch, rng, cls, kind, policy, weighted):
+def test_blocks_give_the_same_arrays(
+    monkeypatch, rng, cls, kind, policy, weighted, kernel
+):
+    if kernel == "numpy":
+        monkeypatch.setenv("FOCALBOOST_NO_CKERNEL", "1")
+    elif not _kernels.HAVE_CKERNEL:
+        pytest.skip("focalboost._ckernels not built")
+    else:
+        monkeypatch.delenv("FOCALBOOST_NO_CKERNEL", raising=False)
     n = 1003
     loss, y, shape = _case(kind, rng, n)
     w = rng.integers(1, 5, n).astype(float) if weighted else None
@@ -32,16 +42,19 @@ def test_blocks_give_the_same_arrays(monkeypatch, rng, cls, kind, policy, weight
     g_one, h_one = obj.gradient_hessian(z)  # 1003 rows: a single block
     monkeypatch.setattr(cls, "block_rows", 100)
     g_blk, h_blk = obj.gradient_hessian(z)  # 11 blocks (fewer rows if 2-D)
-    assert (
-        g_blk.dtype
-        == g_one.dtype
-        == (np.float32 if cls is XGBoostObjective else np.float64)
-    )
+    # through the compiled kernel: one call, written in float32, the type
+    # both backends keep
+    fused = kernel == "compiled"
+    f32 = cls is XGBoostObjective or fused
+    assert g_blk.dtype == g_one.dtype == (np.float32 if f32 else np.float64)
     assert g_blk.shape == h_blk.shape == shape
     np.testing.assert_array_equal(g_blk, g_one)
     np.testing.assert_array_equal(h_blk, h_one)
     # and the values are the loss's own (weights applied after the policy)
     g_ref, h_ref = loss.gradient_hessian(y, z, w, hessian=policy)
-    rtol = 1e-6 if cls is XGBoostObjective else 0
-    np.testing.assert_allclose(g_blk, g_ref, rtol=rtol, atol=1e-30)
-    np.testing.assert_allclose(h_blk, h_ref, rtol=rtol, atol=1e-30)
+    if cls is XGBoostObjective:  # float32 with 3 mantissa bits cleared
+        np.testing.assert_allclose(g_blk, g_ref, rtol=2.0**-20, atol=1e-30)
+        np.testing.assert_allclose(h_blk, h_ref, rtol=2.0**-20, atol=1e-30)
+    else:  # LightGBM's own conversion of float64 values, exactly
+        np.testing.assert_array_equal(g_blk, g_ref.astype(g_blk.dtype))
+        np.testing.assert_array_equal(h_blk, h_ref.astype(h_blk.dtype))

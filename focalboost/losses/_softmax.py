@@ -110,10 +110,11 @@ def _newton_minimise(fun, x):
     """Minimise a smooth function from ``x`` by damped Newton steps.
 
     ``fun(x)`` returns ``(value, gradient, hessian, scale)``. The Hessian is
-    scaled to a unit diagonal; where it is not positive definite it is
-    shifted until it is (smallest eigenvalue 1), so every step descends, also where the function is not
-    convex; a step moves no coordinate by more than ``MAX_STEP`` and is halved
-    until the value decreases (Armijo). Stops when
+    scaled to a unit diagonal; where it is not positive definite (the
+    function is not convex there) it is shifted until it is (smallest
+    eigenvalue 1), so every step descends; a step moves no coordinate by more
+    than ``MAX_STEP`` and is halved until the value decreases (Armijo), or,
+    within the value's rounding, until the relative gradient does. Stops when
     every gradient coordinate is at the rounding level of its terms
     (``scale``, one per coordinate), or when no
     step changes ``x`` any more. No scipy solver, hence no warning filters:

@@ -48,6 +48,9 @@ typedef struct {
     Py_ssize_t period; /* labels per row (1: binary) */
     const double *w;   /* sample weights, one per row, or NULL */
     int z_f32, y_u8, out_f32, bits;
+    Py_ssize_t n_total, row0; /* softmax: column-major z and outputs of
+                               * n_total rows, the chunk from row0 (0: the
+                               * chunk's own row-major buffers) */
 } FocalParams;
 
 /* The kernel once per instruction set (see _simd.h). The generic one is
@@ -245,6 +248,7 @@ static PyObject *binary_objective(PyObject *self, PyObject *args)
     if (ok) {
         P.a0 = (const double *)a0b.buf;
         P.a1 = (const double *)a1b.buf;
+        P.n_total = P.row0 = 0;
         P.w = have_w ? (const double *)wb.buf : NULL;
         P.ig = (long)P.gamma;
         P.integer_gamma = ((double)P.ig == P.gamma) && P.ig >= 0 && P.ig <= 64;
@@ -297,11 +301,14 @@ static PyObject *simd_math(PyObject *self, PyObject *args)
 }
 
 /* softmax_objective(z, t, w, alpha, grad, hess, K, gamma, floor, policy,
- * bits, z_f32, out_f32, path): the softmax focal gradient and diagonal
- * Hessian of n = len(t) rows of K classes (see _simd.h: softmax_rows). z
- * float32/float64 (n*K), t int64 (n), w None or float64 (n), alpha float64
- * (K); grad/hess float64 or float32 (out_f32), weighted, bits as for
- * binary_objective. Labels outside [0, K) raise ValueError. */
+ * bits, z_f32, out_f32, path, n_total, row0): the softmax focal gradient
+ * and diagonal Hessian of n = len(t) rows of K classes (see _simd.h:
+ * softmax_rows). z float32/float64 (n*K), t int64 (n), w None or float64
+ * (n), alpha float64 (K); grad/hess float64 or float32 (out_f32), weighted,
+ * bits as for binary_objective. n_total > 0: z, grad and hess are whole
+ * column-major arrays of n_total rows and these n rows start at row0 (the
+ * layout LightGBM passes and takes: no copy either way). Labels outside
+ * [0, K) raise ValueError. */
 static PyObject *softmax_objective(PyObject *self, PyObject *args)
 {
     Py_buffer zb, tb, ab, gb, hb, wb = {0};
@@ -309,16 +316,19 @@ static PyObject *softmax_objective(PyObject *self, PyObject *args)
     FocalParams P;
     Py_ssize_t K;
     int path;
-    if (!PyArg_ParseTuple(args, "y*y*Oy*w*w*nddiiiii", &zb, &tb, &w_obj, &ab, &gb,
-                          &hb, &K, &P.gamma, &P.floor_, &P.policy, &P.bits,
-                          &P.z_f32, &P.out_f32, &path))
+    if (!PyArg_ParseTuple(args, "y*y*Oy*w*w*nddiiiiinn", &zb, &tb, &w_obj, &ab,
+                          &gb, &hb, &K, &P.gamma, &P.floor_, &P.policy, &P.bits,
+                          &P.z_f32, &P.out_f32, &path, &P.n_total, &P.row0))
         return NULL;
     int have_w = w_obj != Py_None, ok = 1;
     if (have_w && PyObject_GetBuffer(w_obj, &wb, PyBUF_SIMPLE) < 0) ok = 0;
     const Py_ssize_t n = tb.len / (Py_ssize_t)sizeof(long long);
+    const Py_ssize_t rows = P.n_total ? P.n_total : n;
     if (ok && (K < 2 || ab.len != K * (Py_ssize_t)sizeof(double) ||
-               zb.len != n * K * (P.z_f32 ? 4 : 8) ||
-               gb.len != n * K * (P.out_f32 ? 4 : 8) || hb.len != gb.len ||
+               P.n_total < 0 || P.row0 < 0 ||
+               (P.n_total ? P.row0 + n > P.n_total : P.row0 != 0) ||
+               zb.len != rows * K * (P.z_f32 ? 4 : 8) ||
+               gb.len != rows * K * (P.out_f32 ? 4 : 8) || hb.len != gb.len ||
                (have_w && wb.len != n * (Py_ssize_t)sizeof(double)) ||
                (P.bits && !P.out_f32) || P.bits < 0 || P.bits > 20)) {
         PyErr_SetString(PyExc_ValueError, "inconsistent buffer sizes");

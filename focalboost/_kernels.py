@@ -200,6 +200,15 @@ def _run_chunked(func, n: int, arrays, scalars, per_row: int = 1) -> None:
     ``n`` rows of ``per_row`` elements each; a chunk holds at least
     :data:`MIN_CHUNK` elements. Safe under any number of concurrent callers.
     """
+
+    def run(lo, hi):
+        func(*(a[lo:hi] for a in arrays), *scalars)
+
+    _run_ranges(run, n, per_row)
+
+
+def _run_ranges(func, n: int, per_row: int = 1) -> None:
+    """Call ``func(lo, hi)`` over the row ranges of :func:`_run_chunked`."""
     global _active
     full = _limit.get() or num_threads()
     with _lock:
@@ -209,14 +218,11 @@ def _run_chunked(func, n: int, arrays, scalars, per_row: int = 1) -> None:
         threads = max(1, full // sharing)
         n_chunks = min(threads, max(1, n * per_row // MIN_CHUNK), n)
         if n_chunks == 1:
-            func(*arrays, *scalars)
+            func(0, n)
             return
-        bounds = np.linspace(0, n, n_chunks + 1).astype(int)
-        chunks = [
-            [a[lo:hi] for a in arrays]
-            for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
-        ]
-        _run_on_pool(func, chunks, scalars, _pool(full - 1))
+        bounds = np.linspace(0, n, n_chunks + 1).astype(int).tolist()
+        chunks = list(zip(bounds[:-1], bounds[1:], strict=True))
+        _run_on_pool(func, chunks, (), _pool(full - 1))
     finally:
         with _lock:
             _active -= 1
@@ -411,13 +417,20 @@ def softmax_objective(
     z = np.asarray(z)
     if z.dtype not in (np.float32, np.float64):
         z = z.astype(np.float64)
-    z = np.ascontiguousarray(z)
+    n, k = z.shape
+    # column-major margins (LightGBM's) are read in place, and the outputs
+    # written column-major too (what LightGBM flattens without a copy)
+    cols = z.flags.f_contiguous and not z.flags.c_contiguous
+    z = z if cols else np.ascontiguousarray(z)
     t = np.ascontiguousarray(t, dtype=np.int64)
+    w = None
+    if sample_weight is not None:
+        w = np.ascontiguousarray(sample_weight, dtype=np.float64)
     alpha = np.ascontiguousarray(alpha, dtype=np.float64)
     out_f32 = np.dtype(dtype) == np.float32
-    grad = np.empty(z.shape, dtype=np.float32 if out_f32 else np.float64)
-    hess = np.empty_like(grad)
-    k = z.shape[1]
+    out_dtype = np.float32 if out_f32 else np.float64
+    grad = np.empty((k, n), dtype=out_dtype).T if cols else np.empty((n, k), out_dtype)
+    hess = np.empty((k, n), dtype=out_dtype).T if cols else np.empty((n, k), out_dtype)
     scalars = (
         k,
         float(gamma),
@@ -428,20 +441,19 @@ def softmax_objective(
         int(out_f32),
         _PATHS.index(simd_path()),
     )
-    if sample_weight is None:
+    flat = [a.T if cols else a for a in (z, grad, hess)]  # C-contiguous buffers
 
-        def func(zz, tt, gg, hh, *rest):
-            _ckernels.softmax_objective(zz, tt, None, alpha, gg, hh, *rest)
+    def func(lo, hi):
+        ww = None if w is None else w[lo:hi]
+        if cols:  # whole buffers, this chunk located by its first row
+            zz, gg, hh = flat
+            where = (n, lo)
+        else:
+            zz, gg, hh = (a[lo:hi] for a in flat)
+            where = (0, 0)
+        _ckernels.softmax_objective(zz, t[lo:hi], ww, alpha, gg, hh, *scalars, *where)
 
-        arrays = (z, t, grad, hess)
-    else:
-        w = np.ascontiguousarray(sample_weight, dtype=np.float64)
-
-        def func(zz, tt, ww, gg, hh, *rest):
-            _ckernels.softmax_objective(zz, tt, ww, alpha, gg, hh, *rest)
-
-        arrays = (z, t, w, grad, hess)
-    _run_chunked(func, t.size, arrays, scalars, per_row=k)
+    _run_ranges(func, n, per_row=k)
     return grad, hess
 
 

@@ -239,8 +239,13 @@ static inline TGT void FN(emit)(const FocalParams *P, VD g, VD h, VD w,
             g = g * w;
             h = h * w;
         }
-        memcpy((double *)grad + i, &g, m * sizeof(double));
-        memcpy((double *)hess + i, &h, m * sizeof(double));
+        if (m == W) { /* a fixed size: a vector store, not a memcpy call */
+            memcpy((double *)grad + i, &g, sizeof g);
+            memcpy((double *)hess + i, &h, sizeof h);
+        } else {
+            memcpy((double *)grad + i, &g, m * sizeof(double));
+            memcpy((double *)hess + i, &h, m * sizeof(double));
+        }
         return;
     }
     VF gf, hf;
@@ -259,8 +264,13 @@ static inline TGT void FN(emit)(const FocalParams *P, VD g, VD h, VD w,
         gf = __builtin_convertvector(P->w ? g * w : g, VF);
         hf = __builtin_convertvector(P->w ? h * w : h, VF);
     }
-    memcpy((float *)grad + i, &gf, m * sizeof(float));
-    memcpy((float *)hess + i, &hf, m * sizeof(float));
+    if (m == W) {
+        memcpy((float *)grad + i, &gf, sizeof gf);
+        memcpy((float *)hess + i, &hf, sizeof hf);
+    } else {
+        memcpy((float *)grad + i, &gf, m * sizeof(float));
+        memcpy((float *)hess + i, &hf, m * sizeof(float));
+    }
 }
 
 static inline TGT void FN(binary_block)(const FocalParams *P, const void *z,
@@ -306,8 +316,11 @@ static TGT void FN(softmax_rows)(const FocalParams *P, Py_ssize_t K,
 {
     double zt_b[W], at_b[W], w_b[W], col[W];
     long long t_b[W];
-#define Z_AT(row, k) (P->z_f32 ? (double)((const float *)z)[(row) * K + (k)] \
-                               : ((const double *)z)[(row) * K + (k)])
+    /* entry (row, k) of a row-major (n, K) array, or of a column-major one
+     * (P->n_total rows, this chunk from row P->row0: LightGBM's layout) */
+#define AT(row, k) (P->n_total ? (k) * P->n_total + P->row0 + (row) : (row) * K + (k))
+#define Z_AT(row, k) (P->z_f32 ? (double)((const float *)z)[AT(row, k)] \
+                               : ((const double *)z)[AT(row, k)])
     for (int j = 0; j < W; j++) {
         const Py_ssize_t row = r0 + (j < m ? j : 0);
         t_b[j] = t[row];
@@ -336,7 +349,6 @@ static TGT void FN(softmax_rows)(const FocalParams *P, Py_ssize_t K,
         sum = sum + ek;
         rest = rest + FN(sel)(top != k, ek, SPLAT(0.0));
     }
-#undef Z_AT
     VD u = FN(load)(zt_b) - (mx + FN(vlog)(sum));
     VD ag, curv;
     FocalParams exact = *P; /* the clipped policy floors the entries below,
@@ -356,11 +368,13 @@ static TGT void FN(softmax_rows)(const FocalParams *P, Py_ssize_t K,
         if (P->policy == 2) h = FN(sel)(h < P->floor_, SPLAT(P->floor_), h);
         FN(emit)(P, g, h, wv, gl, hl, 0, W);
         for (int j = 0; j < m; j++) {
-            const Py_ssize_t at = (r0 + j) * K + k;
+            const Py_ssize_t at = AT(r0 + j, k);
             memcpy((char *)grad + at * osz, gl + j * osz, osz);
             memcpy((char *)hess + at * osz, hl + j * osz, osz);
         }
     }
+#undef Z_AT
+#undef AT
 }
 
 /* Softmax kernel over n rows; returns the first row with a label outside

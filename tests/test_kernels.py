@@ -387,6 +387,13 @@ def test_softmax_backend_outputs_are_the_float64_values_rounded(rng):
     g, h = _kernels.softmax_objective(t, z, w[:, 0], *args, bits=3, dtype=np.float32)
     np.testing.assert_array_equal(g, round_mantissa(g64, 3) * w.astype(np.float32))
     np.testing.assert_array_equal(h, round_mantissa(h64, 3) * w.astype(np.float32))
+    # LightGBM's layout: column-major margins read in place, column-major
+    # outputs (flattened by LightGBM without a copy), the same values
+    zf = np.asfortranarray(z.astype(np.float64))
+    g, h = _kernels.softmax_objective(t, zf, w[:, 0], *args, dtype=np.float32)
+    assert g.flags.f_contiguous and h.flags.f_contiguous
+    np.testing.assert_array_equal(g, (g64 * w).astype(np.float32))
+    np.testing.assert_array_equal(h, (h64 * w).astype(np.float32))
 
 
 def test_softmax_kernel_is_used_and_checks_labels(monkeypatch, rng):

@@ -118,7 +118,7 @@ def _focalboost_rows(
 def _objective_row(task, obj, z, reps) -> dict[str, Any]:
     """The objective as XGBoost calls it: float32 margins, float32 out."""
     with _environ({"FOCALBOOST_NUM_THREADS": "1", "FOCALBOOST_SIMD": None}):
-        seconds = median_time(lambda: obj.gradient_hessian(z), reps)
+        seconds = median_time(lambda: obj(z, None), reps)
     name = "XGBoost objective (float32 in/out, weighted), 1 thread"
     return _row(task, name, GAMMA, seconds, "surrogate")
 
@@ -126,7 +126,8 @@ def _objective_row(task, obj, z, reps) -> dict[str, Any]:
 def _binary_rows(n: int, rng: np.random.Generator, reps: int) -> list[dict]:
     from scipy.special import expit
 
-    from focalboost.losses import BinaryFocalLoss
+    from focalboost import _kernels
+    from focalboost.losses import HESSIAN_FLOOR, BinaryFocalLoss
     from focalboost.xgboost import XGBoostObjective
 
     z = rng.normal(-2.0, 3.0, n)
@@ -134,11 +135,28 @@ def _binary_rows(n: int, rng: np.random.Generator, reps: int) -> list[dict]:
     rows = [_row("binary", "scipy expit", None, median_time(lambda: expit(z), reps))]
     for gamma in (2.0, 1.5):
         loss = BinaryFocalLoss(alpha=ALPHA, gamma=gamma)
+        a0, a1 = loss.class_weights(y)
+        buffers: dict[str, Any] = {}
 
-        def run(policy, loss=loss):
-            return loss.gradient_hessian(y, z, hessian=policy)
+        def run(policy, loss=loss, a0=a0, a1=a1, buffers=buffers):
+            if not _kernels.ckernel_enabled():
+                return loss.gradient_hessian(y, z, hessian=policy)
+            # into the previous call's arrays, as the backend objectives do
+            buffers[policy] = _kernels.binary_objective(
+                y, z, None, a0, a1, loss.gamma, policy, HESSIAN_FLOOR,
+                out=buffers.get(policy),
+            )  # fmt: skip
+            return buffers[policy]
 
         rows += _focalboost_rows("binary", gamma, run, reps)
+        if gamma == GAMMA and _kernels.HAVE_CKERNEL:
+            with _environ({"FOCALBOOST_NUM_THREADS": "1", "FOCALBOOST_SIMD": None}):
+                seconds = median_time(
+                    lambda loss=loss: loss.gradient_hessian(y, z, hessian="surrogate"),
+                    reps,
+                )
+            name = "compiled kernel, 1 thread, new arrays every call"
+            rows.append(_row("binary", name, gamma, seconds, "surrogate"))
         if gamma == GAMMA:
             seconds = median_time(lambda: naive_binary_focal(y, z), reps)
             rows.append(_row("binary", "naive numpy objective", gamma, seconds))
@@ -151,7 +169,8 @@ def _binary_rows(n: int, rng: np.random.Generator, reps: int) -> list[dict]:
 def _multiclass_rows(n: int, rng: np.random.Generator, reps: int) -> list[dict]:
     from scipy.special import softmax
 
-    from focalboost.losses import SoftmaxFocalLoss
+    from focalboost import _kernels
+    from focalboost.losses import HESSIAN_FLOOR, SoftmaxFocalLoss
     from focalboost.xgboost import XGBoostObjective
 
     Z = rng.normal(0.0, 2.0, (n, 5))
@@ -159,12 +178,19 @@ def _multiclass_rows(n: int, rng: np.random.Generator, reps: int) -> list[dict]:
     seconds = median_time(lambda: softmax(Z, axis=1), reps)
     rows = [_row("multiclass", "scipy softmax", None, seconds)]
     mc = SoftmaxFocalLoss(alpha=None, gamma=GAMMA)
-    rows += _focalboost_rows(
-        "multiclass",
-        GAMMA,
-        lambda policy: mc.gradient_hessian(Y, Z, hessian=policy),
-        reps,
-    )
+    t = Y.astype(np.int64)
+    alpha = np.ones(5)
+    buffers: dict[str, Any] = {}
+
+    def run(policy):
+        if not _kernels.ckernel_enabled():
+            return mc.gradient_hessian(Y, Z, hessian=policy)
+        buffers[policy] = _kernels.softmax_objective(
+            t, Z, None, alpha, GAMMA, policy, HESSIAN_FLOOR, out=buffers.get(policy)
+        )
+        return buffers[policy]
+
+    rows += _focalboost_rows("multiclass", GAMMA, run, reps)
     seconds = median_time(lambda: naive_softmax_focal(Y, Z), reps)
     rows.append(_row("multiclass", "naive numpy objective", GAMMA, seconds))
     w = rng.integers(1, 4, n).astype(np.float64)

@@ -82,7 +82,10 @@ def _kernel_table(kernel: list[dict[str, Any]]) -> list[str]:
         "or `scipy.special.softmax` (multiclass) on the same array. ns/element: "
         "per sample (binary), per sample and class (multiclass). Vector path: "
         "`generic` (2 lanes, any x86-64 or arm64 CPU), `avx2`, `avx512` "
-        "(`FOCALBOOST_SIMD`). Targets, on one thread: binary kernel <= "
+        "(`FOCALBOOST_SIMD`). The compiled kernel writes into the previous "
+        "call's arrays, as the backend objectives do every round (one row with "
+        "new arrays every call: the difference is the page faults of fresh "
+        "memory). Targets, on one thread: binary kernel <= "
         f"{KERNEL_TARGET}x expit, softmax kernel <= {SOFTMAX_TARGET}x softmax.",
         "",
         "| task | what | gamma | policy | ms | ns/element | x baseline | target |",

@@ -311,8 +311,32 @@ def simd_math(op: str, x, path: str | None = None) -> np.ndarray:
     return out
 
 
+def _outputs(shape, dtype, out, order="C"):
+    """``out`` when it fits (shape, dtype, layout), else two new arrays."""
+    if out is not None:
+        g, h = out
+        layout = "C_CONTIGUOUS" if order == "C" else "F_CONTIGUOUS"
+        if all(
+            a.shape == shape and a.dtype == dtype and a.flags[layout] for a in (g, h)
+        ):
+            return g, h
+    if order == "F":
+        return (np.empty(shape[::-1], dtype=dtype).T for _ in range(2))
+    return np.empty(shape, dtype=dtype), np.empty(shape, dtype=dtype)
+
+
 def binary_objective(
-    y, z, sample_weight, alpha0, alpha1, gamma, policy, floor, bits=0, dtype=np.float64
+    y,
+    z,
+    sample_weight,
+    alpha0,
+    alpha1,
+    gamma,
+    policy,
+    floor,
+    bits=0,
+    dtype=np.float64,
+    out=None,
 ):
     """Weighted binary / multi-label focal gradient and Hessian, fused.
 
@@ -338,6 +362,10 @@ def binary_objective(
         weight (see :func:`focalboost._objective.round_mantissa`).
     dtype : float64 or float32
         Output type; float32 is what both backends store.
+    out : (ndarray, ndarray), optional
+        Arrays to write into when their shape, type and layout fit (a
+        backend objective's arrays of the previous round: no new pages to
+        fault in every round); new ones otherwise.
 
     Returns
     -------
@@ -355,8 +383,7 @@ def binary_objective(
     a0 = np.ascontiguousarray(np.broadcast_to(alpha0, (per_row,)), dtype=np.float64)
     a1 = np.ascontiguousarray(np.broadcast_to(alpha1, (per_row,)), dtype=np.float64)
     out_f32 = np.dtype(dtype) == np.float32
-    grad = np.empty(z.shape, dtype=np.float32 if out_f32 else np.float64)
-    hess = np.empty_like(grad)
+    grad, hess = _outputs(z.shape, np.float32 if out_f32 else np.float64, out)
     scalars = (
         float(gamma),
         float(floor),
@@ -393,7 +420,7 @@ def binary_grad_hess(y, z, alpha0, alpha1, gamma, policy, floor):
 
 
 def softmax_objective(
-    t, z, sample_weight, alpha, gamma, policy, floor, bits=0, dtype=np.float64
+    t, z, sample_weight, alpha, gamma, policy, floor, bits=0, dtype=np.float64, out=None
 ):
     """Weighted softmax focal gradient and diagonal Hessian, fused per row.
 
@@ -407,7 +434,7 @@ def softmax_objective(
         Applied after the Hessian policy.
     alpha : ndarray of shape (K,)
         Per-class weights.
-    gamma, policy, floor, bits, dtype
+    gamma, policy, floor, bits, dtype, out
         As for :func:`binary_objective`.
 
     Returns
@@ -429,8 +456,7 @@ def softmax_objective(
     alpha = np.ascontiguousarray(alpha, dtype=np.float64)
     out_f32 = np.dtype(dtype) == np.float32
     out_dtype = np.float32 if out_f32 else np.float64
-    grad = np.empty((k, n), dtype=out_dtype).T if cols else np.empty((n, k), out_dtype)
-    hess = np.empty((k, n), dtype=out_dtype).T if cols else np.empty((n, k), out_dtype)
+    grad, hess = _outputs((n, k), out_dtype, out, "F" if cols else "C")
     scalars = (
         k,
         float(gamma),

@@ -250,7 +250,7 @@ class FocalObjective:
             return z.ndim == 2 and z.shape[0] == y.shape[0]
         return z.shape == y.shape
 
-    def _fused_gradient_hessian(self, z):
+    def _fused_gradient_hessian(self, z, out=None):
         dtype = np.float32 if self.exact_weight_bits else self.output_dtype
         common = (self.loss.gamma, self.hessian, HESSIAN_FLOOR)
         y, a0, a1 = self._fused
@@ -261,19 +261,26 @@ class FocalObjective:
             alpha = a0[k]
             return _kernels.softmax_objective(
                 y, z, self.sample_weight, alpha, *common,
-                bits=self.exact_weight_bits, dtype=dtype,
+                bits=self.exact_weight_bits, dtype=dtype, out=out,
             )  # fmt: skip
         return _kernels.binary_objective(
             y, z, self.sample_weight, a0, a1, *common,
-            bits=self.exact_weight_bits, dtype=dtype,
+            bits=self.exact_weight_bits, dtype=dtype, out=out,
         )  # fmt: skip
 
     #: Rows evaluated at a time: bounds the float64 temporaries of the maths
     #: (a few MB) whatever the data size; the outputs are written block by block.
     block_rows = 1 << 17
 
-    def gradient_hessian(self, raw_prediction):
-        """Return the weighted ``(gradient, hessian)`` at ``raw_prediction``."""
+    def gradient_hessian(self, raw_prediction, out=None):
+        """Return the weighted ``(gradient, hessian)`` at ``raw_prediction``.
+
+        ``out``: the arrays of a previous call, written into again where the
+        compiled kernel runs and they fit (the backend adapters pass their
+        previous round's: the backends copy the values before the next round,
+        and fresh arrays would fault in new pages every round, as costly as
+        the maths).
+        """
         z = np.asarray(raw_prediction)
         dtype = np.float32 if self.exact_weight_bits else np.float64
         n = z.shape[0]
@@ -282,7 +289,7 @@ class FocalObjective:
             if self._fused_applies(z):
                 # one call: no block loop, no float64 copy of float32 margins,
                 # outputs written in the type the backend keeps
-                return self._fused_gradient_hessian(z)
+                return self._fused_gradient_hessian(z, out)
             if n <= rows:
                 return self._block(z, slice(None))
             grad = np.empty(z.shape, dtype=dtype)

@@ -73,9 +73,12 @@ def test_both_backends_agree_on_intercept_and_first_gradients(data, monkeypatch)
     calls = {}
     original = _objective.FocalObjective.gradient_hessian
 
-    def recording(self, raw_prediction):
-        g, h = original(self, raw_prediction)
-        calls.setdefault(type(self).__name__, (np.array(raw_prediction), g, h))
+    def recording(self, raw_prediction, out=None):
+        g, h = original(self, raw_prediction, out)
+        # copies: the adapters write the next round into the same arrays
+        calls.setdefault(
+            type(self).__name__, (np.array(raw_prediction), g.copy(), h.copy())
+        )
         return g, h
 
     monkeypatch.setattr(_objective.FocalObjective, "gradient_hessian", recording)
@@ -159,9 +162,9 @@ def test_clipped_policy_floor_reaches_the_booster(monkeypatch):
     seen = []
     original = _objective.FocalObjective.gradient_hessian
 
-    def recording(self, raw_prediction):
-        g, h = original(self, raw_prediction)
-        seen.append(h)
+    def recording(self, raw_prediction, out=None):
+        g, h = original(self, raw_prediction, out)
+        seen.append(h.copy())  # the next round is written into the same array
         return g, h
 
     monkeypatch.setattr(_objective.FocalObjective, "gradient_hessian", recording)

@@ -129,9 +129,12 @@ def test_multiclass_backends_agree_on_first_gradients(multiclass, monkeypatch):
     calls = {}
     original = _objective.FocalObjective.gradient_hessian
 
-    def recording(self, raw_prediction):
-        g, h = original(self, raw_prediction)
-        calls.setdefault(type(self).__name__, (np.array(raw_prediction), g, h))
+    def recording(self, raw_prediction, out=None):
+        g, h = original(self, raw_prediction, out)
+        # copies: the adapters write the next round into the same arrays
+        calls.setdefault(
+            type(self).__name__, (np.array(raw_prediction), g.copy(), h.copy())
+        )
         return g, h
 
     monkeypatch.setattr(_objective.FocalObjective, "gradient_hessian", recording)

@@ -58,3 +58,23 @@ def test_blocks_give_the_same_arrays(
     else:  # LightGBM's own conversion of float64 values, exactly
         np.testing.assert_array_equal(g_blk, g_ref.astype(g_blk.dtype))
         np.testing.assert_array_equal(h_blk, h_ref.astype(h_blk.dtype))
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
+@pytest.mark.parametrize("cls", [XGBoostObjective, LightGBMObjective])
+def test_adapters_write_each_round_into_the_previous_arrays(rng, cls, kind):
+    """The backends copy the values in ``boost``: no new pages every round."""
+    if not _kernels.ckernel_enabled():
+        pytest.skip("the numpy path allocates its blocks")
+    loss, y, shape = _case(kind, rng, 500)
+    obj = cls(loss, y, None, "surrogate")
+    z1, z2 = rng.normal(0.0, 3.0, shape), rng.normal(0.0, 3.0, shape)
+    if cls is LightGBMObjective and kind != "binary":
+        z1, z2 = np.asfortranarray(z1), np.asfortranarray(z2)  # LightGBM's layout
+    g1, h1 = obj(z1, None)
+    g2, h2 = obj(z2, None)
+    assert g2 is g1 and h2 is h1
+    g_ref, h_ref = obj.gradient_hessian(z2)  # no out: new arrays
+    assert g_ref is not g2
+    np.testing.assert_array_equal(g2, g_ref)
+    np.testing.assert_array_equal(h2, h_ref)

@@ -81,7 +81,7 @@ class LGBMDaskObjective:
                 self.loss, y, weight, self.hessian, self.n_threads
             )
             self._source = (y_true, weight)
-        return self._objective.gradient_hessian(y_pred)
+        return self._objective(y_pred, None)
 
 
 #: Arguments of LightGBM's scikit-learn wrapper: a table entry whose public

@@ -53,126 +53,36 @@ typedef struct {
                                * chunk's own row-major buffers) */
 } FocalParams;
 
-/* The kernel once per instruction set (see _simd.h). The generic one is
- * plain C on 2-lane vectors: SSE2 on x86-64 (always there), NEON on arm64. */
-typedef double VD2 __attribute__((vector_size(16)));
-typedef long long VL2 __attribute__((vector_size(16)));
-typedef unsigned long long VU64_2 __attribute__((vector_size(16)));
-typedef float VF2 __attribute__((vector_size(8)));
-typedef unsigned int VU32_2 __attribute__((vector_size(8)));
-typedef unsigned char VU8_2 __attribute__((vector_size(2)));
-#define VD VD2
-#define VL VL2
-#define VU64 VU64_2
-#define VF VF2
-#define VU32 VU32_2
-#define VU8 VU8_2
+/* The kernel once per instruction set (see _simd.h, which declares the
+ * vector types of W lanes and undefines what is set here). The generic one is
+ * plain C on 2-lane vectors: SSE2 on x86-64 (always there), NEON on arm64.
+ * SQRT_T / SQRT_F: the intrinsic square root of that width, where there is
+ * one (otherwise a correctly rounded scalar square root per lane). */
+#if defined(__x86_64__) || defined(__SSE2__)
+#include <immintrin.h>
+#define SQRT_T __m128d
+#define SQRT_F _mm_sqrt_pd
+#endif
 #define W 2
 #define SFX generic
 #define TGT
-#if defined(__x86_64__) || defined(__SSE2__)
-#include <immintrin.h>
-static inline VD2 vsqrt_generic(VD2 x)
-{
-    __m128d v;
-    memcpy(&v, &x, sizeof v);
-    v = _mm_sqrt_pd(v);
-    memcpy(&x, &v, sizeof x);
-    return x;
-}
-#else /* correctly rounded per lane (arm64 compilers emit fsqrt) */
-static inline VD2 vsqrt_generic(VD2 x)
-{
-    for (int j = 0; j < 2; j++) x[j] = __builtin_sqrt(x[j]);
-    return x;
-}
-#endif
-#define VSQRT vsqrt_generic
 #include "_simd.h"
-#undef VSQRT
-#undef VD
-#undef VL
-#undef VU64
-#undef VF
-#undef VU32
-#undef VU8
-#undef W
-#undef SFX
-#undef TGT
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define FOCAL_X86 1
-typedef double VD4 __attribute__((vector_size(32)));
-typedef long long VL4 __attribute__((vector_size(32)));
-typedef unsigned long long VU64_4 __attribute__((vector_size(32)));
-typedef float VF4 __attribute__((vector_size(16)));
-typedef unsigned int VU32_4 __attribute__((vector_size(16)));
-typedef unsigned char VU8_4 __attribute__((vector_size(4)));
-#define VD VD4
-#define VL VL4
-#define VU64 VU64_4
-#define VF VF4
-#define VU32 VU32_4
-#define VU8 VU8_4
 #define W 4
 #define SFX avx2
 #define TGT __attribute__((target("avx2,fma")))
-static inline TGT VD4 vsqrt_avx2(VD4 x)
-{
-    __m256d v;
-    memcpy(&v, &x, sizeof v);
-    v = _mm256_sqrt_pd(v);
-    memcpy(&x, &v, sizeof x);
-    return x;
-}
-#define VSQRT vsqrt_avx2
+#define SQRT_T __m256d
+#define SQRT_F _mm256_sqrt_pd
 #include "_simd.h"
-#undef VSQRT
-#undef VD
-#undef VL
-#undef VU64
-#undef VF
-#undef VU32
-#undef VU8
-#undef W
-#undef SFX
-#undef TGT
 
-typedef double VD8 __attribute__((vector_size(64)));
-typedef long long VL8 __attribute__((vector_size(64)));
-typedef unsigned long long VU64_8 __attribute__((vector_size(64)));
-typedef float VF8 __attribute__((vector_size(32)));
-typedef unsigned int VU32_8 __attribute__((vector_size(32)));
-typedef unsigned char VU8_8 __attribute__((vector_size(8)));
-#define VD VD8
-#define VL VL8
-#define VU64 VU64_8
-#define VF VF8
-#define VU32 VU32_8
-#define VU8 VU8_8
 #define W 8
 #define SFX avx512
 #define TGT __attribute__((target("avx512f")))
-static inline TGT VD8 vsqrt_avx512(VD8 x)
-{
-    __m512d v;
-    memcpy(&v, &x, sizeof v);
-    v = _mm512_sqrt_pd(v);
-    memcpy(&x, &v, sizeof x);
-    return x;
-}
-#define VSQRT vsqrt_avx512
+#define SQRT_T __m512d
+#define SQRT_F _mm512_sqrt_pd
 #include "_simd.h"
-#undef VSQRT
-#undef VD
-#undef VL
-#undef VU64
-#undef VF
-#undef VU32
-#undef VU8
-#undef W
-#undef SFX
-#undef TGT
 #endif
 
 /* Paths: 0 generic, 1 avx2, 2 avx512; which ones this CPU runs. */

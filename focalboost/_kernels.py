@@ -325,6 +325,23 @@ def _outputs(shape, dtype, out, order="C"):
     return np.empty(shape, dtype=dtype), np.empty(shape, dtype=dtype)
 
 
+def _margins(z) -> np.ndarray:
+    """Return float32 margins as they are (XGBoost's), anything else as float64."""
+    z = np.asarray(z)
+    return z if z.dtype in (np.float32, np.float64) else z.astype(np.float64)
+
+
+def _scalars(gamma, floor, policy, bits, z) -> tuple:
+    """Return the arguments every kernel call shares, in the kernels' order."""
+    return (
+        float(gamma),
+        float(floor),
+        _POLICY_CODE[policy],
+        int(bits),
+        int(z.dtype == np.float32),
+    )
+
+
 def binary_objective(
     y,
     z,
@@ -371,10 +388,7 @@ def binary_objective(
     -------
     grad, hess : ndarray of the shape of ``z``
     """
-    z = np.asarray(z)
-    if z.dtype not in (np.float32, np.float64):
-        z = z.astype(np.float64)
-    z = np.ascontiguousarray(z)
+    z = np.ascontiguousarray(_margins(z))
     y = np.asarray(y)
     if y.dtype != np.uint8:
         y = y.astype(np.float64)
@@ -385,11 +399,7 @@ def binary_objective(
     out_f32 = np.dtype(dtype) == np.float32
     grad, hess = _outputs(z.shape, np.float32 if out_f32 else np.float64, out)
     scalars = (
-        float(gamma),
-        float(floor),
-        _POLICY_CODE[policy],
-        int(bits),
-        int(z.dtype == np.float32),
+        *_scalars(gamma, floor, policy, bits, z),
         int(y.dtype == np.uint8),
         int(out_f32),
         _PATHS.index(simd_path()),
@@ -441,9 +451,7 @@ def softmax_objective(
     -------
     grad, hess : ndarray of shape (n, K)
     """
-    z = np.asarray(z)
-    if z.dtype not in (np.float32, np.float64):
-        z = z.astype(np.float64)
+    z = _margins(z)
     n, k = z.shape
     # column-major margins (LightGBM's) are read in place, and the outputs
     # written column-major too (what LightGBM flattens without a copy)
@@ -459,11 +467,7 @@ def softmax_objective(
     grad, hess = _outputs((n, k), out_dtype, out, "F" if cols else "C")
     scalars = (
         k,
-        float(gamma),
-        float(floor),
-        _POLICY_CODE[policy],
-        int(bits),
-        int(z.dtype == np.float32),
+        *_scalars(gamma, floor, policy, bits, z),
         int(out_f32),
         _PATHS.index(simd_path()),
     )

@@ -2,11 +2,12 @@
  * Vectorised focal-loss kernels, compiled once per instruction set.
  *
  * _ckernels.c includes this file several times, each time with
- *   VD   W doubles     VL   W int64     VU64  W uint64    VF   W floats
- *   VU32 W uint32      VU8  W bytes       W    the number of lanes
- *   SFX  a name suffix (generic, avx2, avx512)
+ *   W    the number of lanes      SFX  a name suffix (generic, avx2, avx512)
  *   TGT  the target attribute of that instruction set (empty for generic)
- * defined, using GCC/Clang vector extensions: every operation is lane-wise,
+ *   SQRT_T, SQRT_F  optionally, the intrinsic vector type and square root
+ * defined; this file declares the vector types of W lanes (VD doubles, VL
+ * int64, VU64 uint64, VF floats, VU32 uint32, VU8 bytes) and undefines all
+ * of these at its end. GCC/Clang vector extensions: every operation is lane-wise,
  * so a sample's value does not depend on its neighbours, on the chunk it is
  * in or on where a vector starts (the tail of an array is computed in a
  * padded vector by the same code): results are bit-identical whatever the
@@ -35,6 +36,33 @@
 #define CAT(a, b) CAT_(a, b)
 #define FN(name) CAT(name, SFX)
 #define SPLAT(c) ((VD){0} + (c))
+
+typedef double FN(vd) __attribute__((vector_size(8 * W)));
+typedef long long FN(vl) __attribute__((vector_size(8 * W)));
+typedef unsigned long long FN(vu64) __attribute__((vector_size(8 * W)));
+typedef float FN(vf) __attribute__((vector_size(4 * W)));
+typedef unsigned int FN(vu32) __attribute__((vector_size(4 * W)));
+typedef unsigned char FN(vu8) __attribute__((vector_size(W)));
+#define VD FN(vd)
+#define VL FN(vl)
+#define VU64 FN(vu64)
+#define VF FN(vf)
+#define VU32 FN(vu32)
+#define VU8 FN(vu8)
+
+/* sqrt lane by lane, correctly rounded (the intrinsic where there is one) */
+static inline TGT VD FN(vsqrt)(VD x)
+{
+#ifdef SQRT_F
+    SQRT_T v;
+    memcpy(&v, &x, sizeof v);
+    v = SQRT_F(v);
+    memcpy(&x, &v, sizeof x);
+#else
+    for (int j = 0; j < W; j++) x[j] = __builtin_sqrt(x[j]);
+#endif
+    return x;
+}
 
 static inline TGT VD FN(sel)(VL m, VD a, VD b)
 {
@@ -162,7 +190,7 @@ static inline TGT void FN(focal_core)(VD u, VD a_t, const FocalParams *P,
     if (P->integer_gamma)
         qg = FN(powi)(q, P->ig);
     else if (P->half_gamma) /* gamma = n + 1/2: q^n sqrt(q) */
-        qg = FN(powi)(q, P->ig) * VSQRT(q);
+        qg = FN(powi)(q, P->ig) * FN(vsqrt)(q);
     else /* q^g = exp(g log q), log q = -softplus(u) <= 0 */
         qg = FN(vexp_neg)(g * FN(sel)(up, -u - l1pe, -l1pe));
     VD ag = a_t * qg * (q + g * p * ell);
@@ -408,3 +436,15 @@ static TGT void FN(math_kernel)(int op, const double *x, double *out, Py_ssize_t
         for (int j = 0; j < m; j++) out[i + j] = b[j];
     }
 }
+
+#undef VD
+#undef VL
+#undef VU64
+#undef VF
+#undef VU32
+#undef VU8
+#undef W
+#undef SFX
+#undef TGT
+#undef SQRT_T
+#undef SQRT_F

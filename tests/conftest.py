@@ -80,3 +80,16 @@ def simd(request, monkeypatch):
         pytest.skip(f"this CPU does not run the {request.param} vector path")
     monkeypatch.setenv("FOCALBOOST_SIMD", request.param)
     return request.param
+
+
+def pytest_report_header(config):
+    """Say in every run's header which kernel paths this machine tests."""
+    from focalboost import _kernels
+
+    if not _kernels.HAVE_CKERNEL:
+        return "focalboost compiled kernel: not built (numpy path only)"
+    paths = ", ".join(_kernels.simd_paths())
+    return (
+        f"focalboost compiled kernel: vector paths {paths} "
+        f"(default {_kernels.simd_paths()[-1]}), {_kernels.num_threads()} threads"
+    )

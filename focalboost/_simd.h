@@ -32,6 +32,25 @@
  * inside the 1e-12 (of the terms' scale) the kernels are tested to.
  */
 
+#ifndef FOCAL_PARAMS_DEFINED
+#define FOCAL_PARAMS_DEFINED
+/* What one kernel call needs besides its buffers. */
+typedef struct {
+    double gamma, floor_;
+    long ig;           /* gamma as an integer, when integer_gamma */
+    int integer_gamma; /* q^gamma by repeated squaring (0 <= gamma <= 64) */
+    int half_gamma;    /* gamma = ig + 1/2: q^ig sqrt(q) (gamma <= 64.5) */
+    int policy;        /* 0 exact, 1 surrogate, 2 clipped */
+    const double *a0, *a1; /* class weights, one per label */
+    Py_ssize_t period; /* labels per row (1: binary) */
+    const double *w;   /* sample weights, one per row, or NULL */
+    int z_f32, y_u8, out_f32, bits;
+    Py_ssize_t n_total, row0; /* softmax: column-major z and outputs of
+                               * n_total rows, the chunk from row0 (0: the
+                               * chunk's own row-major buffers) */
+} FocalParams;
+#endif
+
 #define CAT_(a, b) a##_##b
 #define CAT(a, b) CAT_(a, b)
 #define FN(name) CAT(name, SFX)

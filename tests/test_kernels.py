@@ -555,3 +555,38 @@ def test_kernel_works_in_a_forked_child(monkeypatch):
         got = pool.apply(_kernels.binary_grad_hess, args)
     np.testing.assert_array_equal(got[0], expected[0])
     np.testing.assert_array_equal(got[1], expected[1])
+
+
+# ------------------------------------------- the vector header on its own
+_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_HARNESS = os.path.join(_REPO, "tests", "native", "simd_harness.c")
+
+
+@pytest.mark.parametrize("target", ["host", "arm64"])
+def test_vector_header_alone_within_its_bounds(tmp_path, target):
+    """The generic vector path compiled without Python and run natively, and
+    for arm64 (cross compiler + qemu-aarch64-static, where installed): the
+    same C on another instruction set (tests/native/simd_harness.c)."""
+    import shutil
+    import subprocess
+
+    if target == "host":
+        cc = shutil.which("cc") or shutil.which("gcc")
+        run: list[str] = []
+        flags: list[str] = []
+        if cc is None:  # pragma: no cover - the kernel was built, so there is one
+            pytest.skip("no C compiler")
+    else:
+        cc = shutil.which("aarch64-linux-gnu-gcc")
+        qemu = shutil.which("qemu-aarch64-static")
+        if cc is None or qemu is None:
+            pytest.skip("needs aarch64-linux-gnu-gcc and qemu-aarch64-static")
+        run, flags = [qemu], ["-static"]
+    exe = tmp_path / "harness"
+    subprocess.run(
+        [cc, "-O3", *flags, "-I", os.path.join(_REPO, "focalboost"), _HARNESS,
+         "-o", str(exe), "-lm"],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    proc = subprocess.run([*run, str(exe)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

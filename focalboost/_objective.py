@@ -213,18 +213,29 @@ class FocalObjective:
             None if sample_weight is None else as_float64(sample_weight)
         )
         self.hessian = hessian
-        self._fused = self._fused_plan()
+        self._kernel_labels = self._labels_for_kernel()
+        self._alpha = None  # the class weights the kernel takes, on first use
+        self._last = None  # the previous round's arrays, see __call__
 
     #: Output type of the fused kernel: float32 is what both backends keep
     #: (they convert anything else, a copy per round).
     output_dtype = np.float64
 
-    def _fused_plan(self):
-        """Labels and class weights for the one-call compiled path, or None.
+    def __call__(self, raw_prediction, data=None):
+        """Return the weighted gradient and Hessian of one boosting round.
 
-        Binary and multi-label labels that are all 0/1 are held as uint8 (1
-        byte an element); softmax class indices as int64, with the margin
-        shape ``(n, K)`` the plan applies to.
+        Written into the previous round's arrays: the backends copy the
+        values during their boosting call, and fresh arrays would fault in
+        new pages every round, as costly as the maths.
+        """
+        self._last = self.gradient_hessian(raw_prediction, out=self._last)
+        return self._last
+
+    def _labels_for_kernel(self):
+        """Return the labels the one-call compiled path reads, or None.
+
+        Binary and multi-label labels that are all 0/1 as uint8 (1 byte an
+        element); softmax class indices as int64.
         """
         y = self.y_true
         if not _kernels.HAVE_CKERNEL or y.dtype.kind not in "biuf":
@@ -233,40 +244,33 @@ class FocalObjective:
             t = y.astype(np.int64)
             if y.ndim != 1 or not np.array_equal(t, y):  # float labels: 0., 1., ...
                 return None
-            return t, {}, None
+            return t
         if np.all((y == 0) | (y == 1)):
-            y = np.ascontiguousarray(y, dtype=np.uint8)
-        a0, a1 = self.loss.class_weights(
-            np.asarray(y, dtype=np.float64), self.sample_weight
-        )
-        return y, a0, a1
+            return np.ascontiguousarray(y, dtype=np.uint8)
+        return y
 
     def _fused_applies(self, z):
         """Whether the compiled one-call path takes margins ``z``."""
-        if self._fused is None or not _kernels.ckernel_enabled():
+        y = self._kernel_labels
+        if y is None or not _kernels.ckernel_enabled():
             return False
-        y = self._fused[0]
         if isinstance(self.loss, SoftmaxFocalLoss):
             return z.ndim == 2 and z.shape[0] == y.shape[0]
         return z.shape == y.shape
 
     def _fused_gradient_hessian(self, z, out=None):
+        y, w = self._kernel_labels, self.sample_weight
         dtype = np.float32 if self.exact_weight_bits else self.output_dtype
+        kw = dict(bits=self.exact_weight_bits, dtype=dtype, out=out)
         common = (self.loss.gamma, self.hessian, HESSIAN_FLOOR)
-        y, a0, a1 = self._fused
+        if self._alpha is None:  # once: "balanced" counts the labels
+            if isinstance(self.loss, SoftmaxFocalLoss):
+                self._alpha = (self.loss.class_weights(y, z.shape[1], w),)
+            else:
+                self._alpha = self.loss.class_weights(self.y_true, w)
         if isinstance(self.loss, SoftmaxFocalLoss):
-            k = z.shape[1]
-            if k not in a0:  # the class weights, once per class count
-                a0[k] = self.loss.class_weights(y, k, self.sample_weight)
-            alpha = a0[k]
-            return _kernels.softmax_objective(
-                y, z, self.sample_weight, alpha, *common,
-                bits=self.exact_weight_bits, dtype=dtype, out=out,
-            )  # fmt: skip
-        return _kernels.binary_objective(
-            y, z, self.sample_weight, a0, a1, *common,
-            bits=self.exact_weight_bits, dtype=dtype, out=out,
-        )  # fmt: skip
+            return _kernels.softmax_objective(y, z, w, *self._alpha, *common, **kw)
+        return _kernels.binary_objective(y, z, w, *self._alpha, *common, **kw)
 
     #: Rows evaluated at a time: bounds the float64 temporaries of the maths
     #: (a few MB) whatever the data size; the outputs are written block by block.

@@ -52,15 +52,6 @@ class LightGBMObjective(FocalObjective):
 
     output_dtype = np.float32
 
-    def __call__(self, preds, train_data):
-        """Return the weighted gradient and Hessian at LightGBM's raw scores.
-
-        Written into the previous round's arrays (LightGBM reads them during
-        the boosting call only).
-        """
-        self._last = self.gradient_hessian(preds, out=getattr(self, "_last", None))
-        return self._last
-
 
 class LightGBMEval:
     """``feval=`` callable on a :class:`~focalboost._training.TrainingLog`.

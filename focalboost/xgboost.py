@@ -39,15 +39,6 @@ class XGBoostObjective(FocalObjective):
 
     exact_weight_bits = 3
 
-    def __call__(self, predt, dtrain):
-        """Return the weighted gradient and Hessian at XGBoost's margins.
-
-        Written into the previous round's arrays (XGBoost copies them into
-        its own gradient storage in ``boost``).
-        """
-        self._last = self.gradient_hessian(predt, out=getattr(self, "_last", None))
-        return self._last
-
 
 class XGBoostEval(xgb.callback.TrainingCallback):
     """``custom_metric=`` and early-stopping callback on a :class:`TrainingLog`.

@@ -194,21 +194,12 @@ def _pool(size: int) -> ThreadPoolExecutor:
         return pool
 
 
-def _run_chunked(func, n: int, arrays, scalars, per_row: int = 1) -> None:
-    """Call ``func(*chunks_of(arrays), *scalars)`` over contiguous row chunks.
+def _run_ranges(func, n: int, per_row: int = 1) -> None:
+    """Call ``func(lo, hi)`` over contiguous row ranges covering ``[0, n)``.
 
-    ``n`` rows of ``per_row`` elements each; a chunk holds at least
+    ``n`` rows of ``per_row`` elements each; a range holds at least
     :data:`MIN_CHUNK` elements. Safe under any number of concurrent callers.
     """
-
-    def run(lo, hi):
-        func(*(a[lo:hi] for a in arrays), *scalars)
-
-    _run_ranges(run, n, per_row)
-
-
-def _run_ranges(func, n: int, per_row: int = 1) -> None:
-    """Call ``func(lo, hi)`` over the row ranges of :func:`_run_chunked`."""
     global _active
     full = _limit.get() or num_threads()
     with _lock:
@@ -261,6 +252,11 @@ def ckernel_enabled() -> bool:
 _PATHS = ("generic", "avx2", "avx512")
 
 
+@functools.lru_cache(maxsize=1)
+def _available_paths() -> tuple[str, ...]:
+    return tuple(_ckernels.simd_paths()) if HAVE_CKERNEL else ()
+
+
 def simd_paths() -> list[str]:
     """Return the vector code paths of the compiled kernel this CPU runs.
 
@@ -274,7 +270,7 @@ def simd_paths() -> list[str]:
     >>> not _kernels.HAVE_CKERNEL or "generic" in _kernels.simd_paths()
     True
     """
-    return list(_ckernels.simd_paths()) if HAVE_CKERNEL else []
+    return list(_available_paths())  # the CPU does not change: asked once
 
 
 def simd_path() -> str:
@@ -285,7 +281,7 @@ def simd_path() -> str:
     ``ValueError`` if this CPU does not run it), so that every path can be
     tested and timed on a machine that has it.
     """
-    available = simd_paths()
+    available = _available_paths()
     env = os.environ.get("FOCALBOOST_SIMD", "").strip().lower()
     if env in ("", "auto"):
         return available[-1]
@@ -321,8 +317,8 @@ def _outputs(shape, dtype, out, order="C"):
         ):
             return g, h
     if order == "F":
-        return (np.empty(shape[::-1], dtype=dtype).T for _ in range(2))
-    return np.empty(shape, dtype=dtype), np.empty(shape, dtype=dtype)
+        return np.empty(shape[::-1], dtype).T, np.empty(shape[::-1], dtype).T
+    return np.empty(shape, dtype), np.empty(shape, dtype)
 
 
 def _margins(z) -> np.ndarray:
@@ -404,20 +400,17 @@ def binary_objective(
         int(out_f32),
         _PATHS.index(simd_path()),
     )
-    if sample_weight is None:
-
-        def func(zz, yy, gg, hh, *rest):
-            _ckernels.binary_objective(zz, yy, None, a0, a1, gg, hh, *rest)
-
-        arrays = (z, y, grad, hess)
-    else:
+    w = None
+    if sample_weight is not None:
         w = np.ascontiguousarray(sample_weight, dtype=np.float64)
 
-        def func(zz, yy, ww, gg, hh, *rest):
-            _ckernels.binary_objective(zz, yy, ww, a0, a1, gg, hh, *rest)
+    def func(lo, hi):
+        ww = None if w is None else w[lo:hi]
+        _ckernels.binary_objective(
+            z[lo:hi], y[lo:hi], ww, a0, a1, grad[lo:hi], hess[lo:hi], *scalars
+        )
 
-        arrays = (z, y, w, grad, hess)
-    _run_chunked(func, z.shape[0], arrays, scalars, per_row=per_row)
+    _run_ranges(func, z.shape[0], per_row=per_row)
     return grad, hess
 
 

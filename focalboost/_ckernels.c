@@ -110,7 +110,27 @@ static int check_path(int path)
     return 1;
 }
 
-/* binary_objective(z, y, w, a0, a1, grad, hess, gamma, policy, floor, bits,
+/* q^gamma by repeated squaring for an integer gamma, times a square root
+ * for a half-integer one, else by exp (see focal_core). */
+static void set_gamma(FocalParams *P)
+{
+    P->ig = (long)P->gamma;
+    const int small = P->ig >= 0 && P->ig <= 64;
+    P->integer_gamma = small && (double)P->ig == P->gamma;
+    P->half_gamma = small && !P->integer_gamma && (double)P->ig + 0.5 == P->gamma;
+}
+
+/* The kernel of the chosen path: FN_generic, FN_avx2 or FN_avx512. */
+#ifdef FOCAL_X86
+#define DISPATCH(path, fn, ...)                                             \
+    ((path) == 2   ? fn##_avx512(__VA_ARGS__)                               \
+     : (path) == 1 ? fn##_avx2(__VA_ARGS__)                                 \
+                   : fn##_generic(__VA_ARGS__))
+#else
+#define DISPATCH(path, fn, ...) fn##_generic(__VA_ARGS__)
+#endif
+
+/* binary_objective(z, y, w, a0, a1, grad, hess, gamma, floor, policy, bits,
  * z_f32, y_u8, out_f32, path): element-wise focal gradient and Hessian of
  * n = len(grad) elements, rows of len(a0) labels. z float32/float64, y
  * float64 or uint8, w None or float64 per row, a0/a1 float64 per label;
@@ -145,19 +165,9 @@ static PyObject *binary_objective(PyObject *self, PyObject *args)
         P.a1 = (const double *)a1b.buf;
         P.n_total = P.row0 = 0;
         P.w = have_w ? (const double *)wb.buf : NULL;
-        P.ig = (long)P.gamma;
-        P.integer_gamma = ((double)P.ig == P.gamma) && P.ig >= 0 && P.ig <= 64;
-        P.half_gamma = !P.integer_gamma && P.ig >= 0 && P.ig <= 64 &&
-                       (double)P.ig + 0.5 == P.gamma;
+        set_gamma(&P);
         Py_BEGIN_ALLOW_THREADS
-#ifdef FOCAL_X86
-        if (path == 2)
-            binary_kernel_avx512(&P, zb.buf, yb.buf, gb.buf, hb.buf, n);
-        else if (path == 1)
-            binary_kernel_avx2(&P, zb.buf, yb.buf, gb.buf, hb.buf, n);
-        else
-#endif
-            binary_kernel_generic(&P, zb.buf, yb.buf, gb.buf, hb.buf, n);
+        DISPATCH(path, binary_kernel, &P, zb.buf, yb.buf, gb.buf, hb.buf, n);
         Py_END_ALLOW_THREADS
     }
     PyBuffer_Release(&zb); PyBuffer_Release(&yb);
@@ -176,20 +186,12 @@ static PyObject *simd_math(PyObject *self, PyObject *args)
     Py_buffer xb, ob;
     int op, path;
     if (!PyArg_ParseTuple(args, "iy*w*i", &op, &xb, &ob, &path)) return NULL;
-    int ok = xb.len == ob.len && check_path(path);
-    if (ok && xb.len == ob.len) {
-        const Py_ssize_t n = xb.len / (Py_ssize_t)sizeof(double);
-#ifdef FOCAL_X86
-        if (path == 2)
-            math_kernel_avx512(op, xb.buf, ob.buf, n);
-        else if (path == 1)
-            math_kernel_avx2(op, xb.buf, ob.buf, n);
-        else
-#endif
-            math_kernel_generic(op, xb.buf, ob.buf, n);
-    } else if (xb.len != ob.len) {
+    int ok = xb.len == ob.len;
+    if (!ok)
         PyErr_SetString(PyExc_ValueError, "inconsistent buffer sizes");
-    }
+    if (ok && (ok = check_path(path)))
+        DISPATCH(path, math_kernel, op, xb.buf, ob.buf,
+                 xb.len / (Py_ssize_t)sizeof(double));
     PyBuffer_Release(&xb); PyBuffer_Release(&ob);
     if (!ok) return NULL;
     Py_RETURN_NONE;
@@ -241,20 +243,10 @@ static PyObject *softmax_objective(PyObject *self, PyObject *args)
         P.period = K;
         P.y_u8 = 0;
         P.w = have_w ? (const double *)wb.buf : NULL;
-        P.ig = (long)P.gamma;
-        P.integer_gamma = ((double)P.ig == P.gamma) && P.ig >= 0 && P.ig <= 64;
-        P.half_gamma = !P.integer_gamma && P.ig >= 0 && P.ig <= 64 &&
-                       (double)P.ig + 0.5 == P.gamma;
+        set_gamma(&P);
         const long long *t = (const long long *)tb.buf;
         Py_BEGIN_ALLOW_THREADS
-#ifdef FOCAL_X86
-        if (path == 2)
-            bad = softmax_kernel_avx512(&P, K, zb.buf, t, gb.buf, hb.buf, n, eb);
-        else if (path == 1)
-            bad = softmax_kernel_avx2(&P, K, zb.buf, t, gb.buf, hb.buf, n, eb);
-        else
-#endif
-            bad = softmax_kernel_generic(&P, K, zb.buf, t, gb.buf, hb.buf, n, eb);
+        bad = DISPATCH(path, softmax_kernel, &P, K, zb.buf, t, gb.buf, hb.buf, n, eb);
         Py_END_ALLOW_THREADS
     }
     free(eb);
@@ -275,12 +267,12 @@ static PyMethodDef methods[] = {
      "binary_objective(z, y, w, a0, a1, grad, hess, gamma, floor, policy, "
      "bits, z_f32, y_u8, out_f32, path): fill grad/hess."},
     {"simd_math", simd_math, METH_VARARGS,
-     "simd_math(op, x, out, path): vector exp (0) or log1p (1)."},
+     "simd_math(op, x, out, path): vector exp (0), log1p (1) or log (2)."},
     {"simd_paths", simd_paths, METH_NOARGS,
      "simd_paths(): the vector code paths this CPU runs."},
     {"softmax_objective", softmax_objective, METH_VARARGS,
      "softmax_objective(z, t, w, alpha, grad, hess, K, gamma, floor, policy, "
-     "bits, z_f32, out_f32, path): fill grad/hess (n*K)."},
+     "bits, z_f32, out_f32, path, n_total, row0): fill grad/hess (n*K)."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_ckernels",

@@ -275,6 +275,11 @@ static inline TGT void FN(load_block)(const FocalParams *P, const void *z,
     *wv = P->w ? FN(load)(P->w + i) : SPLAT(1.0);
 }
 
+/* m <= W values to dst: a fixed-size copy (a vector store) for a full one. */
+#define STORE_LANES(dst, src, m)                                            \
+    ((m) == W ? memcpy((dst), &(src), sizeof(src))                          \
+              : memcpy((dst), &(src), (size_t)(m) * sizeof((src)[0])))
+
 /* Write m <= W values at element i: float64, float32, or float32 with the
  * lowest P->bits mantissa bits rounded away (half up in magnitude) before
  * the float32 weight, as focalboost._objective.round_mantissa. */
@@ -286,13 +291,8 @@ static inline TGT void FN(emit)(const FocalParams *P, VD g, VD h, VD w,
             g = g * w;
             h = h * w;
         }
-        if (m == W) { /* a fixed size: a vector store, not a memcpy call */
-            memcpy((double *)grad + i, &g, sizeof g);
-            memcpy((double *)hess + i, &h, sizeof h);
-        } else {
-            memcpy((double *)grad + i, &g, m * sizeof(double));
-            memcpy((double *)hess + i, &h, m * sizeof(double));
-        }
+        STORE_LANES((double *)grad + i, g, m);
+        STORE_LANES((double *)hess + i, h, m);
         return;
     }
     VF gf, hf;
@@ -311,13 +311,8 @@ static inline TGT void FN(emit)(const FocalParams *P, VD g, VD h, VD w,
         gf = __builtin_convertvector(P->w ? g * w : g, VF);
         hf = __builtin_convertvector(P->w ? h * w : h, VF);
     }
-    if (m == W) {
-        memcpy((float *)grad + i, &gf, sizeof gf);
-        memcpy((float *)hess + i, &hf, sizeof hf);
-    } else {
-        memcpy((float *)grad + i, &gf, m * sizeof(float));
-        memcpy((float *)hess + i, &hf, m * sizeof(float));
-    }
+    STORE_LANES((float *)grad + i, gf, m);
+    STORE_LANES((float *)hess + i, hf, m);
 }
 
 static inline TGT void FN(binary_block)(const FocalParams *P, const void *z,
@@ -357,9 +352,10 @@ static TGT void FN(binary_kernel)(const FocalParams *P, const void *z,
  * grad_t = -|dFL/du|, grad_k = |dFL/du| pi_k, hess_t = c,
  * hess_k = c pi_k^2 + |dFL/du| pi_k (1 - pi_k); 1 - pi_k is formed without
  * cancellation for the largest share (as the sum of the others). */
-static TGT void FN(softmax_rows)(const FocalParams *P, Py_ssize_t K,
-                                  const void *z, const long long *t, void *grad,
-                                  void *hess, Py_ssize_t r0, int m, double *eb)
+static TGT void FN(softmax_rows)(const FocalParams *P, const FocalParams *core,
+                                  Py_ssize_t K, const void *z, const long long *t,
+                                  void *grad, void *hess, Py_ssize_t r0, int m,
+                                  double *eb)
 {
     double zt_b[W], at_b[W], w_b[W], col[W];
     long long t_b[W];
@@ -382,15 +378,16 @@ static TGT void FN(softmax_rows)(const FocalParams *P, Py_ssize_t K,
     for (Py_ssize_t k = 0; k < K; k++) { /* the largest other margin */
         for (int j = 0; j < W; j++) col[j] = Z_AT(r0 + (j < m ? j : 0), k);
         VD zk = FN(load)(col);
+        FN(store)(eb + k * W, zk); /* gathered once: read back below */
         VL better = (tv != k) & (zk > mx); /* the first largest, as in C */
         mx = FN(sel)(better, zk, mx);
         top = (better & k) | (~better & top);
     }
     VD sum = SPLAT(0.0), rest = SPLAT(0.0);
     for (Py_ssize_t k = 0; k < K; k++) {
-        for (int j = 0; j < W; j++) col[j] = Z_AT(r0 + (j < m ? j : 0), k);
         VL other = tv != k;
-        VD ek = FN(vexp_neg)(FN(sel)(other, FN(load)(col) - mx, SPLAT(0.0)));
+        VD zk = FN(load)(eb + k * W);
+        VD ek = FN(vexp_neg)(FN(sel)(other, zk - mx, SPLAT(0.0)));
         ek = FN(sel)(other, ek, SPLAT(0.0));
         FN(store)(eb + k * W, ek);
         sum = sum + ek;
@@ -398,10 +395,7 @@ static TGT void FN(softmax_rows)(const FocalParams *P, Py_ssize_t K,
     }
     VD u = FN(load)(zt_b) - (mx + FN(vlog)(sum));
     VD ag, curv;
-    FocalParams exact = *P; /* the clipped policy floors the entries below,
-                             * not the curvature they are made of */
-    if (exact.policy == 2) exact.policy = 0;
-    FN(focal_core)(u, FN(load)(at_b), &exact, &ag, &curv);
+    FN(focal_core)(u, FN(load)(at_b), core, &ag, &curv);
     const VD inv_sum = 1.0 / sum, wv = FN(load)(w_b);
     /* one row's K values are contiguous: lanes go out one by one */
     const Py_ssize_t osz = P->out_f32 ? 4 : 8;
@@ -431,11 +425,15 @@ static TGT Py_ssize_t FN(softmax_kernel)(const FocalParams *P, Py_ssize_t K,
                                           void *grad, void *hess, Py_ssize_t n,
                                           double *eb)
 {
+    /* the clipped policy floors the entries, not the curvature in u they
+     * are made of: the core runs the exact policy then */
+    FocalParams core = *P;
+    if (core.policy == 2) core.policy = 0;
     for (Py_ssize_t r = 0; r < n; r += W) {
         const int m = n - r < W ? (int)(n - r) : W;
         for (int j = 0; j < m; j++)
             if (t[r + j] < 0 || t[r + j] >= K) return r + j;
-        FN(softmax_rows)(P, K, z, t, grad, hess, r, m, eb);
+        FN(softmax_rows)(P, &core, K, z, t, grad, hess, r, m, eb);
     }
     return -1;
 }
@@ -467,3 +465,4 @@ static TGT void FN(math_kernel)(int op, const double *x, double *out, Py_ssize_t
 #undef TGT
 #undef SQRT_T
 #undef SQRT_F
+#undef STORE_LANES

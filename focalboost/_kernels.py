@@ -58,6 +58,7 @@ __all__ = [
     "binary_grad_hess",
     "binary_objective",
     "ckernel_enabled",
+    "kernel_summary",
     "num_threads",
     "simd_path",
     "simd_paths",
@@ -247,6 +248,29 @@ def _run_on_pool(func, chunks, scalars, pool) -> None:
 def ckernel_enabled() -> bool:
     """Return True when the compiled kernel is built and not disabled."""
     return HAVE_CKERNEL and os.environ.get("FOCALBOOST_NO_CKERNEL", "") in ("", "0")
+
+
+def kernel_summary() -> str:
+    """Return one line saying which objective kernel fits use; never raises.
+
+    E.g. ``"compiled kernel, avx512 vector path, 2 threads"`` or ``"numpy path
+    (compiled kernel disabled by FOCALBOOST_NO_CKERNEL)"``.
+
+    Examples
+    --------
+    >>> from focalboost._kernels import kernel_summary
+    >>> isinstance(kernel_summary(), str)
+    True
+    """
+    if not HAVE_CKERNEL:
+        return "numpy path (the compiled kernel is not built)"
+    if not ckernel_enabled():
+        return "numpy path (compiled kernel disabled by FOCALBOOST_NO_CKERNEL)"
+    try:
+        path = simd_path()
+    except ValueError as exc:
+        return f"compiled kernel, vector path unavailable: {exc}"
+    return f"compiled kernel, {path} vector path, {num_threads()} threads"
 
 
 _PATHS = ("generic", "avx2", "avx512")

@@ -67,7 +67,7 @@ def _build_parser() -> argparse.ArgumentParser:
             "each outer training part (gamma=0 is in the grid, so tuning can fall "
             "back to the log loss), on one or more backends. Tuned focal is "
             "compared with each baseline by the Nadeau-Bengio corrected resampled "
-            "t-test on the outer folds, with a 95%% confidence interval of the "
+            "t-test on the outer folds, with a 95% confidence interval of the "
             "PR-AUC difference, and one plain sentence. Binary, multiclass (one "
             "column) and multi-label (--target a,b,c: several 0/1 columns) "
             "targets. Prints the verdict and tables and writes report.md, "

@@ -203,6 +203,22 @@ class FocalObjective:
     #: 0 keeps float64.
     exact_weight_bits = 0
 
+    @staticmethod
+    def softmax_hessian_factor(n_classes: int) -> float:
+        """Return the backend's factor on the softmax Hessian ``p (1 - p)``.
+
+        Each backend's own multiclass objective writes the log-loss Hessian
+        diagonal times a constant (XGBoost ``multi:softprob``: 2; LightGBM
+        ``multiclass``: ``K / (K - 1)``). The adapters return their backend's
+        factor, and :meth:`gradient_hessian` multiplies every softmax Hessian
+        by it after the Hessian policy and the sample weight, at every
+        ``gamma``: ``gamma=0, alpha=None`` is then the backend's own
+        multiclass model and the model is continuous in ``gamma``. Binary and
+        multi-label Hessians are the backends' ``p (1 - p)`` already.
+        1.0 here (the maths' own Hessian).
+        """
+        return 1.0
+
     def __init__(self, loss, y_true, sample_weight, hessian, n_threads=None):
         self.loss = loss
         self.n_threads = n_threads
@@ -286,21 +302,32 @@ class FocalObjective:
         the maths).
         """
         z = np.asarray(raw_prediction)
-        dtype = np.float32 if self.exact_weight_bits else np.float64
+        with _kernels.thread_limit(self.n_threads):
+            grad, hess = self._weighted_gradient_hessian(z, out)
+        if isinstance(self.loss, SoftmaxFocalLoss):
+            # the backend's multiclass Hessian convention, after the policy
+            # and the weight: one multiply, in place (exact for XGBoost's 2)
+            factor = self.softmax_hessian_factor(z.shape[1])
+            if factor != 1.0:
+                hess *= factor
+        return grad, hess
+
+    def _weighted_gradient_hessian(self, z, out):
+        """Policy and weights applied, before the backend's softmax factor."""
+        if self._fused_applies(z):
+            # one call: no block loop, no float64 copy of float32 margins,
+            # outputs written in the type the backend keeps
+            return self._fused_gradient_hessian(z, out)
         n = z.shape[0]
         rows = max(1, self.block_rows // (z.shape[1] if z.ndim == 2 else 1))
-        with _kernels.thread_limit(self.n_threads):
-            if self._fused_applies(z):
-                # one call: no block loop, no float64 copy of float32 margins,
-                # outputs written in the type the backend keeps
-                return self._fused_gradient_hessian(z, out)
-            if n <= rows:
-                return self._block(z, slice(None))
-            grad = np.empty(z.shape, dtype=dtype)
-            hess = np.empty(z.shape, dtype=dtype)
-            for start in range(0, n, rows):
-                block = slice(start, start + rows)
-                grad[block], hess[block] = self._block(z[block], block)
+        if n <= rows:
+            return self._block(z, slice(None))
+        dtype = np.float32 if self.exact_weight_bits else np.float64
+        grad = np.empty(z.shape, dtype=dtype)
+        hess = np.empty(z.shape, dtype=dtype)
+        for start in range(0, n, rows):
+            block = slice(start, start + rows)
+            grad[block], hess[block] = self._block(z[block], block)
         return grad, hess
 
     def _block(self, z, block):

@@ -52,6 +52,11 @@ class LightGBMObjective(FocalObjective):
 
     output_dtype = np.float32
 
+    @staticmethod
+    def softmax_hessian_factor(n_classes: int) -> float:
+        """LightGBM ``multiclass`` writes ``K / (K - 1) p (1 - p)``."""
+        return n_classes / (n_classes - 1)
+
 
 class LightGBMEval:
     """``feval=`` callable on a :class:`~focalboost._training.TrainingLog`.

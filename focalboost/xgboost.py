@@ -39,6 +39,11 @@ class XGBoostObjective(FocalObjective):
 
     exact_weight_bits = 3
 
+    @staticmethod
+    def softmax_hessian_factor(n_classes: int) -> float:
+        """XGBoost ``multi:softprob`` writes ``2 p (1 - p)``: 2 (exact in float32)."""
+        return 2.0
+
 
 class XGBoostEval(xgb.callback.TrainingCallback):
     """``custom_metric=`` and early-stopping callback on a :class:`TrainingLog`.

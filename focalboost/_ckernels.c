@@ -13,12 +13,17 @@
  * dFL/dz = -s |dFL/du|, d2FL/dz2 = d2FL/du2. Policy 2 ("clipped") floors
  * the exact value.
  *
- * Vector code (_simd.h) compiled three times, for
- * 2-lane vectors (any x86-64 or arm64 CPU), AVX2 + FMA and AVX-512F, the
- * widest the CPU runs chosen at run time (__builtin_cpu_supports), or the one
- * FOCALBOOST_SIMD names (focalboost._kernels picks it). Its exp and log1p are
- * written here with documented error bounds: no libm call, no -ffast-math,
- * no -march, so one binary runs on every x86-64 CPU. It reads float32 or
+ * One source (_simd.h) compiled once per path:
+ *   portable  standard C, one sample at a time: every C compiler (MSVC,
+ *             or a compiler without GCC/Clang vector extensions) builds it,
+ *             and every build has it;
+ *   generic   2-lane vectors (any x86-64 or arm64 CPU), with GCC or Clang;
+ *   avx2, avx512  AVX2 + FMA and AVX-512F, with GCC or Clang on x86-64;
+ * the widest the CPU runs chosen at run time (__builtin_cpu_supports), or the
+ * one FOCALBOOST_SIMD names (focalboost._kernels picks it). Its exp and log1p are
+ * written here with documented error bounds, the same for every path: no
+ * libm call but sqrt, no -ffast-math, no -march, so one binary runs on every
+ * CPU of its architecture. It reads float32 or
  * float64 margins and uint8 or float64 labels, applies sample weights and
  * writes float64 or float32 (optionally mantissa-rounded) values: the arrays
  * XGBoost and LightGBM take, without a copy per round.
@@ -38,12 +43,33 @@
 #include <string.h>
 
 
-/* The kernel once per instruction set (see _simd.h, which declares the
- * vector types of W lanes and undefines what is set here). The generic one is
- * plain C on 2-lane vectors: SSE2 on x86-64 (always there), NEON on arm64.
- * SQRT_T / SQRT_F: the intrinsic square root of that width, where there is
- * one (otherwise a correctly rounded scalar square root per lane). */
-#if defined(__x86_64__) || defined(__SSE2__)
+/* Which paths this compiler builds. Vector paths need GCC/Clang vector
+ * extensions (not MSVC, not TinyCC); FOCALBOOST_PORTABLE_ONLY switches them
+ * off (for the strict-C checks of tests/test_build.py). The x86-64 test
+ * reads the GCC/Clang macro and MSVC's (_M_X64 / _M_AMD64, which clang-cl
+ * defines too). */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__) && \
+    !defined(FOCALBOOST_PORTABLE_ONLY)
+#define FOCAL_VECTORS 1
+#endif
+#if defined(__x86_64__) || defined(_M_X64) || defined(_M_AMD64)
+#define FOCAL_X86_64 1
+#endif
+
+/* The kernel once per path (see _simd.h, which declares the types of W
+ * lanes and undefines what is set here). The portable path: standard C. */
+#define SCALAR 1
+#define W 1
+#define SFX portable
+#define TGT
+#include "_simd.h"
+
+#ifdef FOCAL_VECTORS
+/* The generic path: plain C on 2-lane vectors, SSE2 on x86-64 (always
+ * there), NEON on arm64. SQRT_T / SQRT_F: the intrinsic square root of that
+ * width, where there is one (otherwise a correctly rounded scalar square
+ * root per lane). */
+#if defined(FOCAL_X86_64) || defined(__SSE2__)
 #include <immintrin.h>
 #define SQRT_T __m128d
 #define SQRT_F _mm_sqrt_pd
@@ -53,7 +79,9 @@
 #define TGT
 #include "_simd.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* AVX2 and AVX-512, chosen at run time with __builtin_cpu_supports (GCC and
+ * Clang with the GNU or Apple ABI; not clang-cl, whose runtime may lack it). */
+#if defined(FOCAL_X86_64) && !defined(_MSC_VER)
 #define FOCAL_X86 1
 #define W 4
 #define SFX avx2
@@ -69,26 +97,32 @@
 #define SQRT_F _mm512_sqrt_pd
 #include "_simd.h"
 #endif
+#endif
 
-/* Paths: 0 generic, 1 avx2, 2 avx512; which ones this CPU runs. */
+/* Paths: 0 portable, 1 generic, 2 avx2, 3 avx512; which ones this build
+ * has and this CPU runs. */
+#define N_PATHS 4
 static int path_available(int path)
 {
     if (path == 0) return 1;
+#ifdef FOCAL_VECTORS
+    if (path == 1) return 1;
+#endif
 #ifdef FOCAL_X86
     __builtin_cpu_init();
-    if (path == 1)
+    if (path == 2)
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    if (path == 2) return __builtin_cpu_supports("avx512f");
+    if (path == 3) return __builtin_cpu_supports("avx512f");
 #endif
     return 0;
 }
 
 static PyObject *simd_paths(PyObject *self, PyObject *args)
 {
-    static const char *names[] = {"generic", "avx2", "avx512"};
+    static const char *names[N_PATHS] = {"portable", "generic", "avx2", "avx512"};
     PyObject *out = PyList_New(0);
     if (!out) return NULL;
-    for (int p = 0; p < 3; p++) {
+    for (int p = 0; p < N_PATHS; p++) {
         if (!path_available(p)) continue;
         PyObject *name = PyUnicode_FromString(names[p]);
         if (!name || PyList_Append(out, name) < 0) {
@@ -103,7 +137,7 @@ static PyObject *simd_paths(PyObject *self, PyObject *args)
 
 static int check_path(int path)
 {
-    if (path < 0 || path > 2 || !path_available(path)) {
+    if (path < 0 || path >= N_PATHS || !path_available(path)) {
         PyErr_Format(PyExc_ValueError, "SIMD path %d is not available here", path);
         return 0;
     }
@@ -120,14 +154,19 @@ static void set_gamma(FocalParams *P)
     P->half_gamma = small && !P->integer_gamma && (double)P->ig + 0.5 == P->gamma;
 }
 
-/* The kernel of the chosen path: FN_generic, FN_avx2 or FN_avx512. */
-#ifdef FOCAL_X86
+/* The kernel of the chosen path: FN_portable, FN_generic, FN_avx2 or
+ * FN_avx512 (the path checked by check_path). */
+#if defined(FOCAL_X86)
 #define DISPATCH(path, fn, ...)                                             \
-    ((path) == 2   ? fn##_avx512(__VA_ARGS__)                               \
-     : (path) == 1 ? fn##_avx2(__VA_ARGS__)                                 \
-                   : fn##_generic(__VA_ARGS__))
+    ((path) == 3   ? fn##_avx512(__VA_ARGS__)                               \
+     : (path) == 2 ? fn##_avx2(__VA_ARGS__)                                 \
+     : (path) == 1 ? fn##_generic(__VA_ARGS__)                              \
+                   : fn##_portable(__VA_ARGS__))
+#elif defined(FOCAL_VECTORS)
+#define DISPATCH(path, fn, ...)                                             \
+    ((path) == 1 ? fn##_generic(__VA_ARGS__) : fn##_portable(__VA_ARGS__))
 #else
-#define DISPATCH(path, fn, ...) fn##_generic(__VA_ARGS__)
+#define DISPATCH(path, fn, ...) fn##_portable(__VA_ARGS__)
 #endif
 
 /* binary_objective(z, y, w, a0, a1, grad, hess, gamma, floor, policy, bits,
@@ -278,4 +317,27 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_ckernels",
                                     "Fused focal-loss kernels.", -1, methods};
 
-PyMODINIT_FUNC PyInit__ckernels(void) { return PyModule_Create(&module); }
+/* The compiler that built the module, for focalboost info. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#if defined(__clang__)
+#define FOCAL_COMPILER "clang " __clang_version__
+#elif defined(__GNUC__) && !defined(__TINYC__)
+#define FOCAL_COMPILER "gcc " __VERSION__
+#elif defined(_MSC_VER)
+#define FOCAL_COMPILER "MSVC " STR(_MSC_VER)
+#elif defined(__TINYC__)
+#define FOCAL_COMPILER "tcc " STR(__TINYC__)
+#else
+#define FOCAL_COMPILER "unknown C compiler"
+#endif
+
+PyMODINIT_FUNC PyInit__ckernels(void)
+{
+    PyObject *m = PyModule_Create(&module);
+    if (m && PyModule_AddStringConstant(m, "compiler", FOCAL_COMPILER) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

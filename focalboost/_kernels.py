@@ -1,10 +1,14 @@
 """Fast gradient/Hessian kernels behind :mod:`focalboost.losses`.
 
-The compiled kernel (``focalboost/_ckernels.c``, built at install time when a
-C compiler is present) fuses the binary focal gradient and Hessian into one
-pass. It is optional: without it, or with the environment variable
-``FOCALBOOST_NO_CKERNEL=1``, :mod:`focalboost.losses` uses its numpy
-expressions, which are the reference the kernel is tested against (1e-12).
+The compiled kernel (``focalboost/_ckernels.c``, in every wheel, and built
+at install time from source when a C compiler is present) fuses the focal
+gradient and Hessian into one pass. It is optional: without it, or with the
+environment variable ``FOCALBOOST_NO_CKERNEL=1``, :mod:`focalboost.losses`
+uses its numpy expressions, which are the reference the kernel is tested
+against (1e-12). An installation without it says so once per process, at the
+first objective evaluation (:class:`KernelNotBuiltWarning`), unless
+``FOCALBOOST_NO_CKERNEL=1`` chose the numpy path; :func:`kernel_summary` says
+which path fits take.
 
 Threads
 -------
@@ -43,21 +47,30 @@ import functools
 import math
 import os
 import threading
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from importlib.util import find_spec as _find_spec
 
 import numpy as np
 
 try:  # pragma: no cover - depends on the build
     from . import _ckernels
-except ImportError:  # pragma: no cover
+except ImportError as exc:  # pragma: no cover
     _ckernels = None
+    # no such file when it was not built; the reason when it was built but
+    # does not load (another platform's binary, a missing library)
+    _IMPORT_ERROR = "" if _find_spec(f"{__package__}._ckernels") is None else str(exc)
+else:
+    _IMPORT_ERROR = ""
 
 __all__ = [
     "HAVE_CKERNEL",
+    "KernelNotBuiltWarning",
     "binary_grad_hess",
     "binary_objective",
     "ckernel_enabled",
+    "compiler",
     "kernel_summary",
     "num_threads",
     "simd_path",
@@ -245,35 +258,117 @@ def _run_on_pool(func, chunks, scalars, pool) -> None:
         raise error
 
 
+class KernelNotBuiltWarning(UserWarning):
+    """The compiled kernel is not available: fits run on the slower numpy path.
+
+    Issued once per process, at the first focal gradient evaluation, by an
+    installation from source that had no C compiler (or whose compiled
+    module does not load). Wheels carry the kernel. Setting
+    ``FOCALBOOST_NO_CKERNEL=1`` chooses the numpy path deliberately and
+    silences it.
+
+    Examples
+    --------
+    >>> from focalboost._kernels import KernelNotBuiltWarning
+    >>> issubclass(KernelNotBuiltWarning, UserWarning)
+    True
+    """
+
+
+#: How to get the compiled kernel, for the warning and the summary.
+HOW_TO_BUILD = (
+    "install a focalboost wheel, or reinstall from source with a C compiler "
+    "(GCC, Clang or MSVC) and the Python headers: "
+    "pip install --force-reinstall --no-deps --no-cache-dir focalboost"
+)
+
+#: The start of the warning's message (what a warnings filter matches).
+NUMPY_PATH_WARNING = "The focal objective runs on focalboost's slower numpy path"
+
+_warned = False
+
+
+def _disabled_by_user() -> bool:
+    return os.environ.get("FOCALBOOST_NO_CKERNEL", "") not in ("", "0")
+
+
+def _why_not_built() -> str:
+    if _IMPORT_ERROR:
+        return f"the compiled kernel does not load: {_IMPORT_ERROR}"
+    return "the compiled kernel is not built"
+
+
 def ckernel_enabled() -> bool:
-    """Return True when the compiled kernel is built and not disabled."""
-    return HAVE_CKERNEL and os.environ.get("FOCALBOOST_NO_CKERNEL", "") in ("", "0")
+    """Return True when the compiled kernel is built and not disabled.
+
+    The objective asks this before each evaluation. The first time it
+    finds no compiled kernel, without ``FOCALBOOST_NO_CKERNEL=1`` asking for
+    the numpy path, it issues :class:`KernelNotBuiltWarning` (once per
+    process).
+
+    Examples
+    --------
+    >>> from focalboost import _kernels
+    >>> _kernels.ckernel_enabled() in (True, False)
+    True
+    """
+    if _disabled_by_user():
+        return False
+    if not HAVE_CKERNEL:
+        _warn_numpy_path()
+        return False
+    return True
+
+
+def _warn_numpy_path() -> None:
+    global _warned
+    with _lock:
+        if _warned:
+            return
+        _warned = True
+    warnings.warn(
+        f"{NUMPY_PATH_WARNING} because {_why_not_built()} (same results; fits "
+        f"about 1.3-2x slower). For the fast path, {HOW_TO_BUILD}. Set "
+        "FOCALBOOST_NO_CKERNEL=1 to choose the numpy path and silence this.",
+        KernelNotBuiltWarning,
+        stacklevel=3,
+    )
 
 
 def kernel_summary() -> str:
     """Return one line saying which objective kernel fits use; never raises.
 
-    E.g. ``"compiled kernel, avx512 vector path, 2 threads"`` or ``"numpy path
-    (compiled kernel disabled by FOCALBOOST_NO_CKERNEL)"``.
+    E.g. ``"compiled kernel, avx2 vector path, 2 threads"``, ``"numpy path
+    (compiled kernel disabled by FOCALBOOST_NO_CKERNEL)"`` or ``"numpy path
+    (the compiled kernel is not built: install a focalboost wheel, ...)"``.
+    What ``focalboost info`` and the ``focalboost compare`` report print.
 
     Examples
     --------
     >>> from focalboost._kernels import kernel_summary
-    >>> isinstance(kernel_summary(), str)
+    >>> kernel_summary().startswith(("compiled kernel", "numpy path"))
     True
     """
-    if not HAVE_CKERNEL:
-        return "numpy path (the compiled kernel is not built)"
-    if not ckernel_enabled():
-        return "numpy path (compiled kernel disabled by FOCALBOOST_NO_CKERNEL)"
     try:
-        path = simd_path()
-    except ValueError as exc:
-        return f"compiled kernel, vector path unavailable: {exc}"
-    return f"compiled kernel, {path} vector path, {num_threads()} threads"
+        if _disabled_by_user():
+            return "numpy path (compiled kernel disabled by FOCALBOOST_NO_CKERNEL)"
+        if not HAVE_CKERNEL:
+            return f"numpy path ({_why_not_built()}: {HOW_TO_BUILD})"
+        try:
+            path = simd_path()
+        except ValueError as exc:
+            return f"compiled kernel, vector path unavailable: {exc}"
+        try:
+            threads = f"{num_threads()} threads"
+        except ValueError as exc:
+            threads = f"threads unavailable: {exc}"
+        return f"compiled kernel, {path} vector path, {threads}"
+    except Exception as exc:  # pragma: no cover - a status line never raises
+        return f"kernel status unavailable: {type(exc).__name__}: {exc}"
 
 
-_PATHS = ("generic", "avx2", "avx512")
+#: Every vector path, in the kernels' numbering (narrowest first).
+_PATHS = ("portable", "generic", "avx2", "avx512")
 
 
 @functools.lru_cache(maxsize=1)
@@ -284,28 +379,40 @@ def _available_paths() -> tuple[str, ...]:
 def simd_paths() -> list[str]:
     """Return the vector code paths of the compiled kernel this CPU runs.
 
-    ``"generic"`` (2-lane vectors: SSE2 on x86-64, NEON on arm64) always;
-    ``"avx2"`` (4 lanes, with FMA) and ``"avx512"`` (8 lanes) on x86-64 CPUs
-    that have them. Empty without the compiled kernel.
+    ``"portable"`` (standard C, one sample at a time: what every compiler
+    builds) always; ``"generic"`` (2-lane vectors: SSE2 on x86-64, NEON on
+    arm64) when the kernel was built by GCC or Clang; ``"avx2"`` (4 lanes,
+    with FMA) and ``"avx512"`` (8 lanes) on x86-64 CPUs that have them,
+    built by GCC or Clang. Narrowest first. Empty without the compiled
+    kernel.
 
     Examples
     --------
     >>> from focalboost import _kernels
-    >>> not _kernels.HAVE_CKERNEL or "generic" in _kernels.simd_paths()
+    >>> not _kernels.HAVE_CKERNEL or "portable" in _kernels.simd_paths()
     True
     """
     return list(_available_paths())  # the CPU does not change: asked once
 
 
-def simd_path() -> str:
-    """Return the path the binary kernel takes: ``FOCALBOOST_SIMD`` or the widest.
+def simd_path() -> str | None:
+    """Return the path the kernel takes: ``FOCALBOOST_SIMD`` or the widest.
 
     ``FOCALBOOST_SIMD`` unset, empty or ``auto``: the widest path of
-    :func:`simd_paths`; ``generic``, ``avx2`` or ``avx512``: that path (a
-    ``ValueError`` if this CPU does not run it), so that every path can be
-    tested and timed on a machine that has it.
+    :func:`simd_paths`; ``portable``, ``generic``, ``avx2`` or ``avx512``:
+    that path (a ``ValueError`` if this build and CPU do not run it), so that
+    every path can be tested and timed on a machine that has it. ``None``
+    without the compiled kernel (fits take the numpy path).
+
+    Examples
+    --------
+    >>> from focalboost import _kernels
+    >>> _kernels.simd_path() in (*_kernels.simd_paths(), None)
+    True
     """
     available = _available_paths()
+    if not available:
+        return None
     env = os.environ.get("FOCALBOOST_SIMD", "").strip().lower()
     if env in ("", "auto"):
         return available[-1]
@@ -315,6 +422,18 @@ def simd_path() -> str:
             f"choose one of {['auto', *available]}"
         )
     return env
+
+
+def compiler() -> str | None:
+    """Return the C compiler the kernel was built with, or None without one.
+
+    Examples
+    --------
+    >>> from focalboost import _kernels
+    >>> _kernels.compiler() is None or isinstance(_kernels.compiler(), str)
+    True
+    """
+    return getattr(_ckernels, "compiler", None) if HAVE_CKERNEL else None
 
 
 def simd_math(op: str, x, path: str | None = None) -> np.ndarray:

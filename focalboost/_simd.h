@@ -1,23 +1,32 @@
 /*
- * Vectorised focal-loss kernels, compiled once per instruction set.
+ * Focal-loss kernels, compiled once per instruction set.
  *
  * _ckernels.c includes this file several times, each time with
- *   W    the number of lanes      SFX  a name suffix (generic, avx2, avx512)
- *   TGT  the target attribute of that instruction set (empty for generic)
+ *   W    the number of lanes      SFX  a name suffix (portable, generic,
+ *                                      avx2, avx512)
+ *   TGT  the target attribute of that instruction set (empty for the
+ *        portable and generic ones)
+ *   SCALAR  defined (and W 1) for the portable path: standard C (C99), one
+ *        sample at a time, what every C compiler builds (MSVC included);
+ *        otherwise GCC/Clang vector extensions of W lanes
  *   SQRT_T, SQRT_F  optionally, the intrinsic vector type and square root
- * defined; this file declares the vector types of W lanes (VD doubles, VL
- * int64, VU64 uint64, VF floats, VU32 uint32, VU8 bytes) and undefines all
- * of these at its end. GCC/Clang vector extensions: every operation is lane-wise,
- * so a sample's value does not depend on its neighbours, on the chunk it is
- * in or on where a vector starts (the tail of an array is computed in a
- * padded vector by the same code): results are bit-identical whatever the
- * split, for a given instruction set. Between instruction sets they may
- * differ in the last bits (the AVX2 and AVX-512 builds may fuse a multiply
- * and an add), within the bounds below.
+ * defined; this file declares the types of W lanes (VD doubles, VL int64,
+ * VU64 uint64, VF floats, VU32 uint32, VU8 bytes) and undefines all of these
+ * at its end. The code below is written once for both: the few operations
+ * whose spelling differs (reinterpreting bits, comparison masks, type
+ * conversion, square root) are the macros and helpers of the next section.
+ * Every operation is lane-wise, so a sample's value does not depend on its
+ * neighbours, on the chunk it is in or on where a vector starts (the tail of
+ * an array is computed in a padded vector by the same code): results are
+ * bit-identical whatever the split, for a given instruction set. Between
+ * instruction sets they may differ in the last bits (a compiler may fuse a
+ * multiply and an add where the target has FMA: the AVX2 and AVX-512 builds,
+ * arm64), within the bounds below, which hold for every path.
  *
- * No libm call and no -ffast-math: exp and log are written here, with these
- * error bounds (double precision, round to nearest; checked against numpy in
- * tests/test_kernels.py):
+ * No libm call but sqrt, and no -ffast-math: exp and log are written here,
+ * with these error bounds (double precision, round to nearest; checked
+ * against numpy in tests/test_kernels.py and against the C library in
+ * tests/native/simd_harness.c):
  *   vexp_neg(x), x <= 0:  Cody-Waite reduction x = k ln2 + r, |r| <= ln2/2,
  *       exp(r) by its Taylor polynomial of degree 13 (truncation < 4e-18
  *       relative; Estrin's scheme), times 2^k built from the exponent bits (exact): within
@@ -49,13 +58,51 @@ typedef struct {
                                * n_total rows, the chunk from row0 (0: the
                                * chunk's own row-major buffers) */
 } FocalParams;
+
+/* The constants, exactly: an integer times a power of two (what a hex float
+ * literal says, in a form every C compiler converts without rounding). */
+#define SHIFTER 6755399441055744.0                              /* 0x1.8p52 */
+#define TWO52 4503599627370496.0                                /* 0x1p52 */
+#define INV_LN2 (3248660424278399.0 / 2251799813685248.0)       /* 0x1.71547652b82fep0 */
+#define LN2_HI (2977044471.0 / 4294967296.0)                    /* 0x1.62e42fee00000p-1 */
+#define LN2_LO (3691024475790907.0 / 19342813113834066795298816.0) /* 0x1.a39ef35793c76p-33 */
+#define LN2 (6243314768165359.0 / 9007199254740992.0)           /* 0x1.62e42fefa39efp-1 */
 #endif
 
 #define CAT_(a, b) a##_##b
 #define CAT(a, b) CAT_(a, b)
 #define FN(name) CAT(name, SFX)
-#define SPLAT(c) ((VD){0} + (c))
 
+#ifdef SCALAR
+/* The portable path: one lane, standard C. A comparison gives 0 / 1, made
+ * an all-ones / all-zeros mask as the vector comparisons give; bits are
+ * reinterpreted through memcpy (what the vector casts do). */
+#if W != 1
+#error "the portable path has one lane"
+#endif
+typedef double FN(vd);
+typedef long long FN(vl);
+typedef unsigned long long FN(vu64);
+typedef float FN(vf);
+typedef uint32_t FN(vu32);
+typedef unsigned char FN(vu8);
+#define VD FN(vd)
+#define VL FN(vl)
+#define VU64 FN(vu64)
+#define VF FN(vf)
+#define VU32 FN(vu32)
+#define VU8 FN(vu8)
+#define SPLAT(c) ((VD)(c))
+#define MASK(c) (-(VL)(c))
+#define CONVERT(x, T) ((T)(x))
+#define BITCAST_FN(name, From, To)                                          \
+    static inline To FN(name)(From x)                                       \
+    {                                                                       \
+        To r;                                                               \
+        memcpy(&r, &x, sizeof r);                                           \
+        return r;                                                           \
+    }
+#else
 typedef double FN(vd) __attribute__((vector_size(8 * W)));
 typedef long long FN(vl) __attribute__((vector_size(8 * W)));
 typedef unsigned long long FN(vu64) __attribute__((vector_size(8 * W)));
@@ -68,10 +115,26 @@ typedef unsigned char FN(vu8) __attribute__((vector_size(W)));
 #define VF FN(vf)
 #define VU32 FN(vu32)
 #define VU8 FN(vu8)
+#define SPLAT(c) ((VD){0} + (c))
+#define MASK(c) (c)
+#define CONVERT(x, T) __builtin_convertvector(x, T)
+#define BITCAST_FN(name, From, To)                                          \
+    static inline TGT To FN(name)(From x) { return (To)x; }
+#endif
+BITCAST_FN(d2l, VD, VL)     /* the bits of doubles as int64 */
+BITCAST_FN(l2d, VL, VD)
+BITCAST_FN(d2u, VD, VU64)
+BITCAST_FN(u2d, VU64, VD)
+BITCAST_FN(f2u, VF, VU32)
+BITCAST_FN(u2f, VU32, VF)
+#undef BITCAST_FN
 
 /* sqrt lane by lane, correctly rounded (the intrinsic where there is one) */
 static inline TGT VD FN(vsqrt)(VD x)
 {
+#if defined(SCALAR)
+    return sqrt(x);
+#else
 #ifdef SQRT_F
     SQRT_T v;
     memcpy(&v, &x, sizeof v);
@@ -81,16 +144,17 @@ static inline TGT VD FN(vsqrt)(VD x)
     for (int j = 0; j < W; j++) x[j] = __builtin_sqrt(x[j]);
 #endif
     return x;
+#endif
 }
 
 static inline TGT VD FN(sel)(VL m, VD a, VD b)
 {
-    return (VD)(((VL)a & m) | ((VL)b & ~m));
+    return FN(l2d)((FN(d2l)(a) & m) | (FN(d2l)(b) & ~m));
 }
 
 static inline TGT VD FN(vabs)(VD x)
 {
-    return (VD)((VL)x & 0x7fffffffffffffffLL);
+    return FN(l2d)(FN(d2l)(x) & 0x7fffffffffffffffLL);
 }
 
 static inline TGT VD FN(load)(const double *p)
@@ -105,14 +169,13 @@ static inline TGT void FN(store)(double *p, VD v) { memcpy(p, &v, sizeof v); }
 /* exp(x) for x <= 0 (-inf and anything below -746 give 0; NaN gives NaN). */
 static inline TGT VD FN(vexp_neg)(VD x)
 {
-    const double shifter = 0x1.8p52;
-    VL nan = x != x;
-    x = FN(sel)(x > -746.0, x, SPLAT(-746.0));
-    VD t = x * 0x1.71547652b82fep0 + shifter; /* x / ln2, rounded, + 1.5 2^52 */
-    VL k = (VL)t - (VL)SPLAT(shifter);
-    VD kd = t - shifter;
-    VD r = x - kd * 0x1.62e42fee00000p-1; /* Cody-Waite: ln2 in two parts */
-    r = r - kd * 0x1.a39ef35793c76p-33;
+    VL nan = MASK(x != x);
+    x = FN(sel)(MASK(x > -746.0), x, SPLAT(-746.0));
+    VD t = x * INV_LN2 + SHIFTER; /* x / ln2, rounded, + 1.5 2^52 */
+    VL k = FN(d2l)(t) - FN(d2l)(SPLAT(SHIFTER));
+    VD kd = t - SHIFTER;
+    VD r = x - kd * LN2_HI; /* Cody-Waite: ln2 in two parts */
+    r = r - kd * LN2_LO;
     /* sum of r^i / i!, i <= 13, by Estrin's scheme (a short dependency chain) */
     VD r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
     VD p01 = 1.0 + r, p23 = 1.0 / 2 + r * (1.0 / 6), p45 = 1.0 / 24 + r * (1.0 / 120);
@@ -122,11 +185,11 @@ static inline TGT VD FN(vexp_neg)(VD x)
     VD p03 = p01 + r2 * p23, p47 = p45 + r2 * p67, p8b = p89 + r2 * pab;
     VD p = p03 + r4 * p47 + r8 * (p8b + r4 * pcd);
     /* 2^k = 2^k1 2^k2 with both halves normal (k >= -1076) */
-    VD t1 = kd * 0.5 + shifter; /* k/2 rounded: no 64-bit arithmetic shift
+    VD t1 = kd * 0.5 + SHIFTER; /* k/2 rounded: no 64-bit arithmetic shift
                                   * before AVX-512 */
-    VL k1 = (VL)t1 - (VL)SPLAT(shifter), k2 = k - k1;
-    VD s1 = (VD)((k1 + 1023) << 52), s2 = (VD)((k2 + 1023) << 52);
-    return FN(sel)(nan, SPLAT(__builtin_nan("")), p * s1 * s2);
+    VL k1 = FN(d2l)(t1) - FN(d2l)(SPLAT(SHIFTER)), k2 = k - k1;
+    VD s1 = FN(l2d)((k1 + 1023) << 52), s2 = FN(l2d)((k2 + 1023) << 52);
+    return FN(sel)(nan, SPLAT(NAN), p * s1 * s2);
 }
 
 /* 2 atanh(s) / s - 2 = 2 (s^2/3 + s^4/5 + ... + s^22/23), |s| <= 0.1716 */
@@ -146,13 +209,13 @@ static inline TGT VD FN(atanh_series)(VD s2)
 static inline TGT VD FN(log1p_from_s)(VD s, VL big)
 {
     VD r = (s + s) + s * FN(atanh_series)(s * s);
-    return r + FN(sel)(big, SPLAT(0x1.62e42fefa39efp-1), SPLAT(0.0));
+    return r + FN(sel)(big, SPLAT(LN2), SPLAT(0.0));
 }
 
 /* log1p(e) for 0 <= e <= 1. */
 static inline TGT VD FN(vlog1p01)(VD e)
 {
-    VL big = e > 0.41421356237309503;
+    VL big = MASK(e > 0.41421356237309503);
     VD num = FN(sel)(big, e - 1.0, e);
     VD den = FN(sel)(big, e + 3.0, e + 2.0);
     return FN(log1p_from_s)(num / den, big);
@@ -163,17 +226,16 @@ static inline TGT VD FN(vlog1p01)(VD e)
  * by the same series; k ln2 in two parts (exact products). */
 static inline TGT VD FN(vlog)(VD x)
 {
-    const double two52 = 0x1p52;
-    VU64 bits = (VU64)x;
+    VU64 bits = FN(d2u)(x);
     /* the exponent field as a double, without an int64 conversion */
-    VD kd = (VD)((bits >> 52) | (VU64)SPLAT(two52)) - (two52 + 1023.0);
-    VD m = (VD)((bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
-    VL big = m > 1.4142135623730951;
+    VD kd = FN(u2d)((bits >> 52) | FN(d2u)(SPLAT(TWO52))) - (TWO52 + 1023.0);
+    VD m = FN(u2d)((bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
+    VL big = MASK(m > 1.4142135623730951);
     m = FN(sel)(big, m * 0.5, m);
     kd = kd + FN(sel)(big, SPLAT(1.0), SPLAT(0.0));
     VD s = (m - 1.0) / (m + 1.0);
     VD r = (s + s) + s * FN(atanh_series)(s * s);
-    return kd * 0x1.62e42fee00000p-1 + (r + kd * 0x1.a39ef35793c76p-33);
+    return kd * LN2_HI + (r + kd * LN2_LO);
 }
 
 static inline TGT VD FN(powi)(VD q, long n)
@@ -194,14 +256,14 @@ static inline TGT void FN(focal_core)(VD u, VD a_t, const FocalParams *P,
     const double g = P->gamma;
     VD e = FN(vexp_neg)(-FN(vabs)(u));
     /* one division for 1 / (1 + e) and log1p(e)'s num / den */
-    VL big = e > 0.41421356237309503;
+    VL big = MASK(e > 0.41421356237309503);
     VD den = FN(sel)(big, e + 3.0, e + 2.0);
     VD onep = 1.0 + e;
     VD d = 1.0 / (onep * den);
     VD inv = den * d;
     VD l1pe = FN(log1p_from_s)(FN(sel)(big, e - 1.0, e) * onep * d, big);
     VD ei = e * inv;
-    VL up = u >= 0.0;
+    VL up = MASK(u >= 0.0);
     VD p = FN(sel)(up, inv, ei);
     VD q = FN(sel)(up, ei, inv);
     VD ell = FN(sel)(up, l1pe, l1pe - u);
@@ -218,7 +280,7 @@ static inline TGT void FN(focal_core)(VD u, VD a_t, const FocalParams *P,
         h = p * ag;
     } else {
         h = a_t * p * qg * ((2.0 * g + 1.0) * q + g * ell * (g * p - q));
-        if (P->policy == 2) h = FN(sel)(h < P->floor_, SPLAT(P->floor_), h);
+        if (P->policy == 2) h = FN(sel)(MASK(h < P->floor_), SPLAT(P->floor_), h);
     }
     *abs_g = ag;
     *curv = h;
@@ -261,14 +323,14 @@ static inline TGT void FN(load_block)(const FocalParams *P, const void *z,
     if (P->z_f32) {
         VF f;
         memcpy(&f, (const float *)z + i, sizeof f);
-        *zv = __builtin_convertvector(f, VD);
+        *zv = CONVERT(f, VD);
     } else {
         *zv = FN(load)((const double *)z + i);
     }
     if (P->y_u8) {
         VU8 b;
         memcpy(&b, (const unsigned char *)y + i, sizeof b);
-        *yv = __builtin_convertvector(b, VD);
+        *yv = CONVERT(b, VD);
     } else {
         *yv = FN(load)((const double *)y + i);
     }
@@ -278,7 +340,7 @@ static inline TGT void FN(load_block)(const FocalParams *P, const void *z,
 /* m <= W values to dst: a fixed-size copy (a vector store) for a full one. */
 #define STORE_LANES(dst, src, m)                                            \
     ((m) == W ? memcpy((dst), &(src), sizeof(src))                          \
-              : memcpy((dst), &(src), (size_t)(m) * sizeof((src)[0])))
+              : memcpy((dst), &(src), (size_t)(m) * (sizeof(src) / W)))
 
 /* Write m <= W values at element i: float64, float32, or float32 with the
  * lowest P->bits mantissa bits rounded away (half up in magnitude) before
@@ -298,18 +360,18 @@ static inline TGT void FN(emit)(const FocalParams *P, VD g, VD h, VD w,
     VF gf, hf;
     if (P->bits) {
         const unsigned int add = 1u << (P->bits - 1), mask = ~((1u << P->bits) - 1);
-        VU32 gi = (VU32)__builtin_convertvector(g, VF);
-        VU32 hi = (VU32)__builtin_convertvector(h, VF);
-        gf = (VF)((gi + add) & mask);
-        hf = (VF)((hi + add) & mask);
+        VU32 gi = FN(f2u)(CONVERT(g, VF));
+        VU32 hi = FN(f2u)(CONVERT(h, VF));
+        gf = FN(u2f)((gi + add) & mask);
+        hf = FN(u2f)((hi + add) & mask);
         if (P->w) {
-            VF wf = __builtin_convertvector(w, VF);
+            VF wf = CONVERT(w, VF);
             gf = gf * wf;
             hf = hf * wf;
         }
     } else {
-        gf = __builtin_convertvector(P->w ? g * w : g, VF);
-        hf = __builtin_convertvector(P->w ? h * w : h, VF);
+        gf = CONVERT(P->w ? g * w : g, VF);
+        hf = CONVERT(P->w ? h * w : h, VF);
     }
     STORE_LANES((float *)grad + i, gf, m);
     STORE_LANES((float *)hess + i, hf, m);
@@ -373,25 +435,25 @@ static TGT void FN(softmax_rows)(const FocalParams *P, const FocalParams *core,
     }
     VL tv;
     memcpy(&tv, t_b, sizeof tv);
-    VD mx = SPLAT(-__builtin_inf());
-    VL top = (VL)SPLAT(0.0) - 1;
+    VD mx = SPLAT(-INFINITY);
+    VL top = FN(d2l)(SPLAT(0.0)) - 1;
     for (Py_ssize_t k = 0; k < K; k++) { /* the largest other margin */
         for (int j = 0; j < W; j++) col[j] = Z_AT(r0 + (j < m ? j : 0), k);
         VD zk = FN(load)(col);
         FN(store)(eb + k * W, zk); /* gathered once: read back below */
-        VL better = (tv != k) & (zk > mx); /* the first largest, as in C */
+        VL better = MASK(tv != k) & MASK(zk > mx); /* the first largest */
         mx = FN(sel)(better, zk, mx);
         top = (better & k) | (~better & top);
     }
     VD sum = SPLAT(0.0), rest = SPLAT(0.0);
     for (Py_ssize_t k = 0; k < K; k++) {
-        VL other = tv != k;
+        VL other = MASK(tv != k);
         VD zk = FN(load)(eb + k * W);
         VD ek = FN(vexp_neg)(FN(sel)(other, zk - mx, SPLAT(0.0)));
         ek = FN(sel)(other, ek, SPLAT(0.0));
         FN(store)(eb + k * W, ek);
         sum = sum + ek;
-        rest = rest + FN(sel)(top != k, ek, SPLAT(0.0));
+        rest = rest + FN(sel)(MASK(top != k), ek, SPLAT(0.0));
     }
     VD u = FN(load)(zt_b) - (mx + FN(vlog)(sum));
     VD ag, curv;
@@ -402,11 +464,11 @@ static TGT void FN(softmax_rows)(const FocalParams *P, const FocalParams *core,
     char gl[W * 8], hl[W * 8];
     for (Py_ssize_t k = 0; k < K; k++) {
         VD pi = FN(load)(eb + k * W) * inv_sum;
-        VD omp = FN(sel)(top == k, rest * inv_sum, 1.0 - pi);
-        VL is_t = tv == k;
+        VD omp = FN(sel)(MASK(top == k), rest * inv_sum, 1.0 - pi);
+        VL is_t = MASK(tv == k);
         VD g = FN(sel)(is_t, -ag, ag * pi);
         VD h = FN(sel)(is_t, curv, curv * pi * pi + ag * pi * omp);
-        if (P->policy == 2) h = FN(sel)(h < P->floor_, SPLAT(P->floor_), h);
+        if (P->policy == 2) h = FN(sel)(MASK(h < P->floor_), SPLAT(P->floor_), h);
         FN(emit)(P, g, h, wv, gl, hl, 0, W);
         for (int j = 0; j < m; j++) {
             const Py_ssize_t at = AT(r0 + j, k);
@@ -466,3 +528,7 @@ static TGT void FN(math_kernel)(int op, const double *x, double *out, Py_ssize_t
 #undef SQRT_T
 #undef SQRT_F
 #undef STORE_LANES
+#undef SCALAR
+#undef SPLAT
+#undef MASK
+#undef CONVERT

@@ -49,6 +49,8 @@ def kernel_path(request, monkeypatch):
         monkeypatch.setenv(name, value)
     if request.param == "kernel-8-threads":
         monkeypatch.setattr(_kernels, "MIN_CHUNK", SMALL_CHUNK)
+        if "generic" not in _kernels.simd_paths():  # built without vectors (MSVC)
+            monkeypatch.setenv("FOCALBOOST_SIMD", "portable")
     return request.param
 
 
@@ -64,7 +66,7 @@ def kernel_threads(request, monkeypatch):
 
 
 #: The compiled kernel's vector paths (``FOCALBOOST_SIMD``).
-SIMD_PATHS = ["generic", "avx2", "avx512"]
+SIMD_PATHS = ["portable", "generic", "avx2", "avx512"]
 
 
 @pytest.fixture(params=SIMD_PATHS)

@@ -1,4 +1,4 @@
-"""Command line interface: ``focalboost demo|compare|fit|predict``.
+"""Command line interface: ``focalboost demo|compare|fit|predict|info``.
 
 Thin by design: parse arguments, call the public API, print, return an exit
 code. User errors exit with status 2 and a one-line message, no traceback.
@@ -19,6 +19,7 @@ from ._commands import (
     run_compare_command,
     run_demo,
     run_fit,
+    run_info,
     run_predict,
 )
 from ._table import UsageError
@@ -31,7 +32,21 @@ def _build_parser() -> argparse.ArgumentParser:
         prog="focalboost",
         description="Focal loss for gradient-boosted trees (XGBoost, LightGBM).",
     )
+    parser.add_argument(
+        "--version", action=_Version, help="show the version and the kernel in use"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser(
+        "info",
+        help="versions, platform, and whether fits use the compiled kernel",
+        description=(
+            "Print the versions of focalboost, Python, numpy, scipy, "
+            "scikit-learn, XGBoost and LightGBM, the platform, and the "
+            "objective kernel fits use: compiled (its vector path, compiler "
+            "and threads) or the slower numpy path (why, and how to get the "
+            "compiled one)."
+        ),
+    )
     demo = sub.add_parser(
         "demo", help="compare log loss and focal loss on generated imbalanced data"
     )
@@ -153,6 +168,20 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Version(argparse.Action):
+    """``--version``: the version and the kernel line, unwrapped."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=None, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .._kernels import kernel_summary
+        from .._version import __version__
+
+        print(f"focalboost {__version__}: {kernel_summary()}")
+        parser.exit()
+
+
 def _error(message: str) -> int:
     one_line = " ".join(message.split())
     print(f"focalboost: error: {one_line}", file=sys.stderr)
@@ -177,7 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed the message
         return int(exc.code or 0)
-    commands = {"compare": run_compare_command, "fit": run_fit, "predict": run_predict}
+    commands = {
+        "compare": run_compare_command,
+        "fit": run_fit,
+        "info": run_info,
+        "predict": run_predict,
+    }
     if args.command in commands:
         try:
             return commands[args.command](args)

@@ -24,7 +24,7 @@ import numpy as np
 
 from ._table import UsageError
 
-__all__ = ["run_compare_command", "run_demo", "run_fit", "run_predict"]
+__all__ = ["run_compare_command", "run_demo", "run_fit", "run_info", "run_predict"]
 
 _MODEL_FORMAT = "focalboost-cli-model"
 
@@ -469,3 +469,38 @@ def run_predict(args: argparse.Namespace) -> int:
 
 def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
+
+
+def run_info(args: argparse.Namespace) -> int:
+    """Print versions, platform and which objective kernel fits use.
+
+    As :func:`sklearn.show_versions`: one ``name: value`` line each for
+    focalboost, Python and the libraries it runs on, the platform, the
+    kernel (compiled, or the numpy path with the reason and how to get the
+    compiled one), its vector path, compiler and threads
+    (:func:`focalboost._version.info`).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments of ``focalboost info`` (none are read).
+
+    Returns
+    -------
+    int
+        0.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> run_info(argparse.Namespace())  # doctest: +ELLIPSIS
+      focalboost: ...
+    0
+    """
+    from .._version import info
+
+    rows = info()
+    width = max(map(len, rows))
+    for name, value in rows.items():
+        print(f"{name:>{width}}: {value}")
+    return 0

@@ -5,13 +5,27 @@
 #include <stdlib.h>
 #include <math.h>
 typedef ptrdiff_t Py_ssize_t;
+/* -DPORTABLE: the standard-C path (what MSVC and compilers without GCC/Clang
+ * vector extensions build); otherwise the 2-lane vector path */
+#ifdef PORTABLE
+#define SCALAR 1
+#define W 1
+#define SFX portable
+#else
 #define W 2
 #define SFX generic
+#endif
 #define TGT
 #include "_simd.h" /* compiled with -I focalboost */
+#ifdef PORTABLE
+#define KERNEL(name) name##_portable
+#else
+#define KERNEL(name) name##_generic
+#endif
 
 /*
- * The generic (2-lane) vector path of focalboost/_simd.h on its own, without
+ * One path of focalboost/_simd.h (the 2-lane vectors, or the standard-C
+ * path with -DPORTABLE) on its own, without
  * Python: its exp, log1p and log against the C library's, and the binary
  * focal gradient and exact Hessian against a scalar libm evaluation of the
  * same formulas. Exits 1 when a bound is exceeded: exp, log1p, log within
@@ -31,22 +45,22 @@ static double ulps(double a, double b) { return fabs(a - b) / (nextafter(fabs(b)
 
 int main(void)
 {
-    (void)softmax_kernel_generic; /* tested from Python */
+    (void)KERNEL(softmax_kernel); /* tested from Python */
     enum { N = 200000 };
     static double x[N], o[N];
     double worst;
     srand(1);
     /* exp on [-708, 0] */
     for (int i = 0; i < N; i++) x[i] = -708.0 * rand() / RAND_MAX;
-    math_kernel_generic(0, x, o, N);
+    KERNEL(math_kernel)(0, x, o, N);
     worst = 0; for (int i = 0; i < N; i++) { double u = ulps(o[i], exp(x[i])); if (u > worst) worst = u; }
     check("exp: max ulp", worst, 4);
     for (int i = 0; i < N; i++) x[i] = (double)rand() / RAND_MAX;
-    math_kernel_generic(1, x, o, N);
+    KERNEL(math_kernel)(1, x, o, N);
     worst = 0; for (int i = 0; i < N; i++) if (x[i] > 0) { double u = ulps(o[i], log1p(x[i])); if (u > worst) worst = u; }
     check("log1p: max ulp", worst, 4);
     for (int i = 0; i < N; i++) x[i] = 1.0 + 1e3 * rand() / RAND_MAX;
-    math_kernel_generic(2, x, o, N);
+    KERNEL(math_kernel)(2, x, o, N);
     worst = 0; for (int i = 0; i < N; i++) { double u = ulps(o[i], log(x[i])); if (u > worst) worst = u; }
     check("log: max ulp", worst, 4);
     /* binary kernel vs a scalar libm evaluation of the same formulas */
@@ -61,7 +75,7 @@ int main(void)
         P.gamma = gm; P.floor_ = 1e-6; P.ig = (long)gm;
         P.integer_gamma = (double)P.ig == gm; P.half_gamma = !P.integer_gamma && P.ig + 0.5 == gm;
         P.policy = 0; P.a0 = &a0; P.a1 = &a1; P.period = 1;
-        binary_kernel_generic(&P, z, y, g, h, N);
+        KERNEL(binary_kernel)(&P, z, y, g, h, N);
         double eg = 0, eh = 0;
         for (int i = 0; i < N; i++) {
             double s = 2 * y[i] - 1, at = a0 * (1 - y[i]) + a1 * y[i], u = s * z[i];

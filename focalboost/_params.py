@@ -23,6 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from ._validation import (
     check_choice,
     check_estimator_alpha,
@@ -34,11 +36,16 @@ from .losses import HESSIAN_POLICIES
 
 __all__ = [
     "LIGHTGBM",
+    "LIGHTGBM_RESERVED",
     "XGBOOST",
+    "XGBOOST_RESERVED",
     "Param",
+    "backend_keywords",
     "make_init",
     "native_params",
+    "other_params",
     "parameters_doc",
+    "refused",
 ]
 
 Check = Callable[[str, Any], Any]
@@ -122,20 +129,68 @@ def string(*, allow_none=False) -> Check:
     return check
 
 
+def refused(reason: str) -> Check:
+    """Return a check that refuses every value but None, saying why."""
+
+    def check(name, value):
+        if value is not None:
+            raise ValueError(f"{name}={value!r} is not supported: {reason}")
+        return None
+
+    return check
+
+
+def flag(*, allow_none=False) -> Check:
+    """Return a check of a bool (or None)."""
+
+    def check(name, value):
+        if value is None and allow_none:
+            return None
+        if not isinstance(value, (bool, np.bool_)):
+            kind = "True, False or None" if allow_none else "True or False"
+            raise TypeError(f"{name} must be {kind}; got {value!r}.")
+        return bool(value)
+
+    return check
+
+
+def _missing(name, value):
+    if value is None:
+        return np.nan
+    return check_real(name, value) if not _is_nan(value) else np.nan
+
+
+def _is_nan(value) -> bool:
+    return isinstance(value, float) and value != value
+
+
+def _class_weight(name, value):
+    if value is None or isinstance(value, dict):
+        return value
+    if isinstance(value, str) and value == "balanced":
+        return value
+    raise ValueError(
+        f"{name} must be None, 'balanced' or a dict {{label: weight}}; got {value!r}."
+    )
+
+
+def _list_or_none(name, value):
+    if value is None or isinstance(value, (list, tuple)):
+        return value
+    raise TypeError(
+        f"{name} must be a list or None; got {value!r} of type {type(value).__name__}."
+    )
+
+
 def _n_jobs(name, value):
     return None if value is None else check_int(name, value)
 
 
 def _eval_metric(name, value):
-    # resolved against the loss at fit; only the kind is checked here
-    if value is None or isinstance(value, str) or callable(value):
-        return value
-    from ._training import EVAL_METRIC_NAMES
+    # the names and kinds; each backend's own names are resolved at fit
+    from ._training import check_eval_metric
 
-    raise TypeError(
-        f"{name} must be None, a callable or one of {EVAL_METRIC_NAMES}; "
-        f"got {value!r} of type {type(value).__name__}."
-    )
+    return check_eval_metric(name, value)
 
 
 # -------------------------------------------------- shared parameter entries
@@ -214,10 +269,26 @@ EARLY_STOPPING_ROUNDS = Param(
 EVAL_METRIC = Param(
     "eval_metric",
     None,
-    "str | Callable | None",
-    "None, str or callable",
-    "Metric recorded on ``eval_set`` (and used for early stopping): None is "
-    "the focal loss; see :func:`focalboost._training.resolve_eval_metric`.",
+    "str | Callable | list | None",
+    "None, str, callable or list of them",
+    "Metrics recorded on ``eval_set`` under the backend's names (see "
+    "``evals_result_``) and used for early stopping, computed on the "
+    "probabilities ``predict_proba`` returns. None: the focal loss, named "
+    '``"focal"``. XGBoost\'s names: ``"logloss"``, ``"mlogloss"``, '
+    '``"error"``, ``"error@t"``, ``"merror"``, ``"auc"``, ``"aucpr"``. '
+    'LightGBM\'s: ``"binary_logloss"`` (``"binary"``), ``"multi_logloss"`` '
+    '(``"multiclass"``), ``"cross_entropy"``, ``"binary_error"``, '
+    '``"multi_error"``, ``"auc"``, ``"average_precision"``. Both: '
+    '``"focal"``, ``"logloss"``, ``"brier"``, ``"roc_auc"``, '
+    '``"average_precision"``. A list records each; XGBoost stops early on '
+    "the last metric of the last set, LightGBM on any metric of any set "
+    "(its ``first_metric_only`` keyword: the first metric only), and "
+    "LightGBM also records the focal loss unless listed. A callable is a "
+    "scikit-learn metric ``f(y_true, y_score, sample_weight=None)`` "
+    "(XGBoost's convention, minimised unless its name says ``auc``...) or "
+    "a LightGBM metric ``f(y_true, y_pred) -> (name, value, "
+    "is_higher_better)``; it receives the encoded targets and the "
+    "probabilities (positive class for binary).",
     check=_eval_metric,
 )
 N_JOBS = Param(
@@ -226,8 +297,10 @@ N_JOBS = Param(
     "int | None",
     "int or None",
     "Threads of the backend and of focalboost's objective kernel; None "
-    "lets the backend decide (the kernel then follows "
-    ":func:`focalboost._kernels.num_threads`).",
+    "lets the backend decide; the kernel then uses "
+    "``FOCALBOOST_NUM_THREADS`` threads where set, else the CPUs the "
+    "process may run on (affinity mask, cgroup quota), at most "
+    "``OMP_NUM_THREADS`` where set and at most 8.",
     check=_n_jobs,
 )
 RANDOM_STATE = Param(
@@ -239,44 +312,78 @@ RANDOM_STATE = Param(
 )
 
 
-def booster_params(backend: str, reserved: Sequence[str]) -> Param:
+def booster_params(backend: str) -> Param:
     """Return the ``booster_params`` entry of a backend (checked at fit)."""
     return Param(
         "booster_params",
         None,
         "dict[str, Any] | None",
         "dict or None",
-        f"Any other native {backend} parameter, passed to "
-        f":func:`{backend.lower()}.train`; not {', '.join(sorted(reserved))} "
-        "(focalboost's own). A native name that an estimator parameter also "
-        "sets wins over that parameter, unscaled.",
+        f"Native {backend} parameters, passed to :func:`{backend.lower()}.train` "
+        "(the same rule as keyword arguments of other native names, see "
+        "``**kwargs``); not the names focalboost owns (the objective, the "
+        "intercept, the metric, the number of rounds, the focal ``alpha`` / "
+        "``gamma`` and the class-weighting names): each is refused with what to "
+        "use instead. A native name that an estimator parameter also sets wins "
+        "over that parameter, unscaled.",
     )
 
 
-#: Native names focalboost sets itself (``booster_params`` may not).
-XGBOOST_RESERVED = (
-    "objective",
-    "base_score",
-    "num_class",
-    "alpha",
-    "gamma",
-    "eval_metric",
-    "disable_default_eval_metric",
-    "num_target",
-    "multi_strategy",
+#: Why ``objective=`` is refused (constructor keyword, ``**kwargs`` or
+#: ``booster_params``).
+OBJECTIVE_REASON = (
+    "focalboost trains the focal loss. gamma=0, alpha=None is the backend's own "
+    "log loss (XGBoost binary:logistic / multi:softprob, LightGBM binary / "
+    "multiclass), with the same model to rounding."
 )
-LIGHTGBM_RESERVED = (
-    "objective",
-    "metric",
-    "num_class",
-    "init_score",
-    "alpha",
-    "gamma",
-    "num_iterations",
-    "n_estimators",
-    "num_boost_round",
-    "num_trees",
+_OWN = "focalboost sets it itself"
+_INTERCEPT = (
+    "focalboost starts from the focal-optimal constant (intercept_); pass "
+    "base_margin / init_score to fit to start from your own margins"
 )
+_FOCAL = "the focal {0} is an estimator parameter; the backend's is {1}"
+_WEIGHT = "use the estimator parameter {0}= (applied to the weights, see the docs)"
+
+#: Native names focalboost sets itself or reads as estimator parameters, with
+#: what to use instead: refused in ``booster_params`` and ``**kwargs``.
+XGBOOST_RESERVED: dict[str, str] = {
+    "objective": OBJECTIVE_REASON,
+    "base_score": _INTERCEPT,
+    "num_class": _OWN + " (from y)",
+    "alpha": _FOCAL.format("alpha", "reg_alpha"),
+    "gamma": _FOCAL.format("gamma", "min_split_loss"),
+    "eval_metric": "use the estimator parameter eval_metric=",
+    "disable_default_eval_metric": _OWN,
+    "num_target": _OWN + " (from y)",
+    "multi_strategy": "use the estimator parameter multi_strategy=",
+    "scale_pos_weight": _WEIGHT.format("scale_pos_weight"),
+}
+LIGHTGBM_RESERVED: dict[str, str] = {
+    "objective": OBJECTIVE_REASON,
+    "application": OBJECTIVE_REASON,
+    "app": OBJECTIVE_REASON,
+    "objective_type": OBJECTIVE_REASON,
+    "loss": OBJECTIVE_REASON,
+    "metric": "use the estimator parameter eval_metric=",
+    "num_class": _OWN + " (from y)",
+    "init_score": _INTERCEPT,
+    "alpha": _FOCAL.format("alpha", "reg_alpha"),
+    "gamma": _FOCAL.format("gamma", "min_split_gain"),
+    "num_iterations": "use n_estimators=",
+    "n_estimators": "use n_estimators=",
+    "num_boost_round": "use n_estimators=",
+    "num_trees": "use n_estimators=",
+    "num_iteration": "use n_estimators=",
+    "num_tree": "use n_estimators=",
+    "num_round": "use n_estimators=",
+    "num_rounds": "use n_estimators=",
+    "nrounds": "use n_estimators=",
+    "max_iter": "use n_estimators=",
+    "is_unbalance": _WEIGHT.format("is_unbalance"),
+    "unbalance": _WEIGHT.format("is_unbalance"),
+    "unbalanced_sets": _WEIGHT.format("is_unbalance"),
+    "scale_pos_weight": _WEIGHT.format("scale_pos_weight"),
+}
 
 
 def _shared(name, hint, doc_type, doc, check) -> Param:
@@ -325,6 +432,29 @@ MAX_BIN = _shared("max_bin", "int", "int", "Histogram bins.", integer(2))
 DEVICE_DOC = 'The backend\'s device, e.g. ``"cpu"`` or ``"cuda"``.'
 
 
+SCALE_POS_WEIGHT = Param(
+    "scale_pos_weight",
+    None,
+    "float | None",
+    "float > 0 or None",
+    "Binary targets: the positive class's weights times this factor, "
+    "exactly as :class:`xgboost.XGBClassifier` (the composed weight is "
+    "the sample weight everywhere, see the weighting rule in the user "
+    "guide). None is 1. Refused for multiclass and multi-label targets.",
+    check=lambda name, value: (
+        None if value is None else real(0, low_open=True)(name, value)
+    ),
+)
+OBJECTIVE = Param(
+    "objective",
+    None,
+    "None",
+    "None",
+    "Refused: " + OBJECTIVE_REASON,
+    check=refused(OBJECTIVE_REASON + " Use gamma=0, alpha=None."),
+)
+
+
 def _own(name, default, hint, doc_type, doc, check=None, native=None) -> Param:
     """Return an entry of one backend only (native name: the public one)."""
     return Param(name, default, hint, doc_type, doc, native or name, check)
@@ -340,7 +470,15 @@ XGBOOST: tuple[Param, ...] = (
     ),
     HESSIAN,
     PROBABILITY,
-    N_ESTIMATORS,
+    replace(
+        N_ESTIMATORS,
+        hint="int | None",
+        doc_type="int or None",
+        doc=N_ESTIMATORS.doc + " None is XGBoost's default, 100.",
+        check=lambda name, value: (
+            100 if value is None else check_int(name, value, low=0)
+        ),
+    ),
     _on(LEARNING_RATE, 0.3, "eta", "XGBoost's ``eta``."),
     replace(
         _on(
@@ -393,7 +531,60 @@ XGBOOST: tuple[Param, ...] = (
         'round, or one vector-leaf tree per round (``tree_method="hist"``).',
         check=choice("one_output_per_tree", "multi_output_tree"),
     ),
-    booster_params("XGBoost", XGBOOST_RESERVED),
+    SCALE_POS_WEIGHT,
+    Param(
+        "missing",
+        np.nan,
+        "float",
+        "float",
+        "The value that marks a missing entry, as in XGBoost (NaN is always missing).",
+        check=_missing,
+    ),
+    Param(
+        "enable_categorical",
+        None,
+        "bool | None",
+        "bool or None",
+        "Categorical columns of a pandas / polars ``X`` are split on natively "
+        "with None or True; False refuses them, as XGBoost does.",
+        check=flag(allow_none=True),
+    ),
+    Param(
+        "feature_types",
+        None,
+        "list[str] | None",
+        "list of str or None",
+        "XGBoost's per-column types (``'q'`` numeric, ``'c'`` categorical "
+        "codes); None derives them from ``X``.",
+        check=_list_or_none,
+    ),
+    Param(
+        "feature_weights",
+        None,
+        "ArrayLike | None",
+        "array-like of shape (n_features,) or None",
+        "Column-sampling weights, as in XGBoost (also a ``fit`` argument, which wins).",
+    ),
+    Param(
+        "callbacks",
+        None,
+        "list | None",
+        "list of xgboost.callback.TrainingCallback or None",
+        "XGBoost training callbacks (``xgboost.callback.EarlyStopping``, "
+        "``LearningRateScheduler``, ...), passed to :func:`xgboost.train`; "
+        "the model keeps the best round an early-stopping callback chose.",
+        check=_list_or_none,
+    ),
+    OBJECTIVE,
+    Param(
+        "base_score",
+        None,
+        "None",
+        "None",
+        "Refused: " + _INTERCEPT + ".",
+        check=refused(_INTERCEPT + "."),
+    ),
+    booster_params("XGBoost"),
 )
 
 #: The parameters of :class:`focalboost.FocalLGBMClassifier`, in order.
@@ -466,7 +657,34 @@ LIGHTGBM: tuple[Param, ...] = (
         "normalised).",
         check=choice("split", "gain"),
     ),
-    booster_params("LightGBM", LIGHTGBM_RESERVED),
+    Param(
+        "class_weight",
+        None,
+        "dict | Literal['balanced'] | None",
+        '"balanced", dict or None',
+        "Weights of the classes, as in :class:`lightgbm.LGBMClassifier`: "
+        '``{label: weight}`` (absent labels weigh 1) or ``"balanced"`` '
+        "(``n_samples / (n_classes * count)``, sklearn's "
+        "``compute_sample_weight``); multiplied into the sample weights.",
+        check=_class_weight,
+    ),
+    Param(
+        "is_unbalance",
+        False,
+        "bool",
+        "bool",
+        "Binary targets: LightGBM's ``is_unbalance``; the smaller class's "
+        "weights times ``count(larger) / count(smaller)``.",
+        check=flag(),
+    ),
+    replace(
+        SCALE_POS_WEIGHT,
+        doc="Binary targets: the positive class's weights times this factor "
+        "(LightGBM's ``scale_pos_weight``; not with ``is_unbalance``). None is "
+        "1.",
+    ),
+    OBJECTIVE,
+    booster_params("LightGBM"),
 )
 
 
@@ -476,7 +694,11 @@ def make_init(params: Sequence[Param], qualname: str, module: str):
 
     The first parameters marked ``positional`` may be passed by position,
     the rest by keyword only; the body stores each argument under its name,
-    as scikit-learn requires (no validation, no other attribute).
+    as scikit-learn requires (no validation, no other attribute). Keyword
+    arguments that are not in the table are kept in ``_other_params``, as
+    the backends' scikit-learn classifiers keep their ``**kwargs``: the
+    estimator's ``get_params`` shows them, ``set_params`` takes them, and
+    the fit passes them to the backend under :func:`other_params`'s rule.
     """
     names = [p.name for p in params]
     if len(set(names)) != len(names):
@@ -486,10 +708,12 @@ def make_init(params: Sequence[Param], qualname: str, module: str):
         if not p.positional and (i == 0 or params[i - 1].positional):
             args.append("*")
         args.append(f"{p.name}: {p.hint} = __defaults[{p.name!r}]")
-    body = "\n".join(f"    self.{n} = {n}" for n in names) or "    pass"
+    args.append("**kwargs: Any")
+    body = "\n".join(f"    self.{n} = {n}" for n in names)
     source = (
         "from __future__ import annotations\n"
         f"def __init__(self, {', '.join(args)}):\n{body}\n"
+        "    self._other_params = kwargs\n"
     )
     namespace: dict[str, Any] = {"__defaults": {p.name: p.default for p in params}}
     exec(source, namespace)  # noqa: S102 - the source is built from the table
@@ -498,6 +722,67 @@ def make_init(params: Sequence[Param], qualname: str, module: str):
     init.__module__ = module
     init.__doc__ = f"Store the parameters (see :class:`{module}.{qualname}`)."
     return init
+
+
+def backend_keywords(
+    params: Sequence[Param], signature, backend_class: str
+) -> tuple[Param, ...]:
+    """Return ``params`` with every other keyword of the backend's classifier.
+
+    ``signature`` is :func:`inspect.signature` of the backend classifier's
+    ``__init__``; each keyword it has and the table lacks becomes an entry
+    with the backend's default, passed to the booster under its own name
+    (the backend's scikit-learn wrapper does the same; LightGBM resolves its
+    aliases). The entries go before the last one (``booster_params``).
+    """
+    have = {p.name for p in params}
+    extra = []
+    for name, arg in signature.parameters.items():
+        if name == "self" or name in have or arg.kind is arg.VAR_KEYWORD:
+            continue
+        extra.append(
+            Param(
+                name,
+                arg.default,
+                "Any",
+                "object",
+                f"As in :class:`{backend_class}`: passed to the booster as ``{name}``.",
+                native=name,
+            )
+        )
+    return (*params[:-1], *extra, params[-1])
+
+
+def other_params(
+    values: dict[str, Any] | None,
+    reserved: dict[str, str],
+    known: Callable[[str], bool] | None,
+    owner: str,
+    where: str = "keyword argument",
+) -> dict[str, Any]:
+    """Check native parameters given by name; return those to pass.
+
+    The one rule for a backend keyword outside the table (``**kwargs`` and
+    ``booster_params`` alike, for both backends and the Dask estimators): a
+    name focalboost owns is refused with what to use instead (``reserved``);
+    a name the backend does not know (``known(name)`` false; None: the
+    backend reports it itself) is refused; any other is the backend's native
+    parameter, passed to the booster unchanged (a None value: not passed).
+    """
+    out = {}
+    for name, value in (values or {}).items():
+        if name in reserved:
+            raise ValueError(
+                f"{name}={value!r} ({where}) is not supported: {reserved[name]}."
+            )
+        if known is not None and not known(name):
+            raise ValueError(
+                f"{name}={value!r} ({where}) is neither a parameter of {owner} "
+                "nor a native parameter of its backend; check the spelling."
+            )
+        if value is not None:
+            out[name] = value
+    return out
 
 
 def _default_text(value) -> str:

@@ -253,10 +253,17 @@ FITTED: tuple[Fitted, ...] = (
     ),
     Fitted("booster_", "{booster}", "The fitted booster: the rounds ``predict`` uses."),
     Fitted(
-        "best_iteration_",
+        "_best_round",
         "int",
-        "0-based index of the last round used for prediction.",
+        "0-based index of the last round used for prediction (-1: none); "
+        "each backend shows it by its own convention (``best_iteration_``).",
         *_plain("best_iteration", int),
+    ),
+    Fitted(
+        "_early_stopped",
+        "bool",
+        "Whether early stopping chose that round.",
+        *_plain("early_stopped", bool),
     ),
     Fitted(
         "evals_result_",
@@ -324,6 +331,8 @@ def metadata(estimator) -> str:
             value is None or isinstance(value, (int, np.integer))
         ):
             value = None  # a RandomState instance is not stored
+        if isinstance(value, float) and value != value:
+            value = None  # NaN (XGBoost's ``missing``): None means NaN there
         try:
             params[name] = jsonable(value)
         except TypeError as exc:

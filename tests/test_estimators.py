@@ -38,6 +38,18 @@ def data():
     return X, y
 
 
+def _first_set(clf):
+    """The backend's name of the first evaluation set."""
+    return "valid_0" if isinstance(clf, FocalLGBMClassifier) else "validation_0"
+
+
+def _best_round(clf):
+    """0-based best round (LightGBM's best_iteration_ is 1-based)."""
+    if isinstance(clf, FocalLGBMClassifier):
+        return clf.best_iteration_ - 1
+    return clf.best_iteration_
+
+
 def _staged_margin(clf, X, n_rounds):
     """Margin after ``n_rounds`` trees, computed from the booster directly."""
     if isinstance(clf, FocalXGBClassifier):
@@ -184,7 +196,7 @@ def test_eval_history_uses_intercept_on_eval_sets(cls, data):
     X, y = data
     X_tr, y_tr, X_va, y_va = X[:400], y[:400], X[400:], y[400:]
     clf = cls(alpha=0.25, n_estimators=5).fit(X_tr, y_tr, eval_set=[(X_va, y_va)])
-    hist = clf.evals_result_["validation_0"]["focal"]
+    hist = clf.evals_result_[_first_set(clf)]["focal"]
     assert len(hist) == 5
     loss = BinaryFocalLoss(0.25, 2.0)
     for k in (1, 5):
@@ -200,19 +212,23 @@ def test_eval_history_uses_intercept_on_eval_sets(cls, data):
 def test_early_stopping_direction_and_best_iteration(cls, metric, best, data):
     X, y = data
     X_tr, y_tr, X_va, y_va = X[:300], y[:300], X[300:], y[300:]
+    # LightGBM stops on any recorded metric (the focal loss is recorded
+    # too) unless first_metric_only, as lightgbm.early_stopping
+    only = {"first_metric_only": True} if cls is FocalLGBMClassifier else {}
     clf = cls(
         n_estimators=300,
         learning_rate=0.3,
         early_stopping_rounds=10,
         eval_metric=metric,
         probability="focal",  # decision_function is then the booster margin
+        **only,
     ).fit(X_tr, y_tr, eval_set=[(X_va, y_va)])
-    hist = np.asarray(clf.evals_result_["validation_0"][metric])
+    hist = np.asarray(clf.evals_result_[_first_set(clf)][metric])
     assert len(hist) < 300  # it stopped
-    assert clf.best_iteration_ == int(best(hist))
+    assert _best_round(clf) == int(best(hist))
     np.testing.assert_allclose(
         clf.decision_function(X_va),
-        _staged_margin(clf, X_va, clf.best_iteration_ + 1),
+        _staged_margin(clf, X_va, _best_round(clf) + 1),
         rtol=1e-6,
     )
 

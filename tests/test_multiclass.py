@@ -197,7 +197,7 @@ def test_twenty_classes_gamma2_trains_stably(cls):
     start = np.zeros((len(y), 20))
     assert loss.gradient_hessian(y, start)[1].min() < 0
     clf = cls(gamma=2.0, n_estimators=20).fit(X, y, eval_set=[(X, y)])
-    train_loss = np.asarray(clf.evals_result_["validation_0"]["focal"])
+    train_loss = np.asarray(list(clf.evals_result_.values())[0]["focal"])
     assert np.all(np.diff(train_loss) < 0), train_loss
     assert np.all(np.isfinite(clf.decision_function(X)))
     for k in (1, 10, 20):  # the record is the loss of the staged model
@@ -239,17 +239,22 @@ def test_multilabel_grid_search_over_alpha_and_gamma(cls, multilabel):
 @pytest.mark.parametrize("metric", ["focal", "logloss", "average_precision"])
 def test_multiclass_early_stopping(cls, metric, multiclass):
     X, y = multiclass
+    # LightGBM stops on any recorded metric (the focal loss is recorded
+    # too) unless first_metric_only, as lightgbm.early_stopping
+    only = {"first_metric_only": True} if cls is FocalLGBMClassifier else {}
     clf = cls(
         n_estimators=400,
         learning_rate=0.3,
         early_stopping_rounds=10,
         eval_metric=metric,
         probability="focal",  # decision_function is then the booster margin
+        **only,
     ).fit(X[:400], y[:400], eval_set=[(X[400:], y[400:])])
-    hist = np.asarray(clf.evals_result_["validation_0"][metric])
+    hist = np.asarray(list(clf.evals_result_.values())[0][metric])
     assert len(hist) < 400
     best = np.argmax(hist) if metric == "average_precision" else np.argmin(hist)
-    assert clf.best_iteration_ == best
+    # XGBoost's 0-based round; LightGBM's best_iteration_ is 1-based
+    assert clf.best_iteration_ == best + (cls is FocalLGBMClassifier)
     np.testing.assert_allclose(
         clf.decision_function(X[400:]), _staged(clf, X[400:], best + 1), rtol=1e-6
     )

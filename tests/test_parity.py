@@ -66,8 +66,9 @@ def _early_stopped(cls, target):
 @pytest.mark.parametrize("cls", BACKENDS)
 def test_booster_is_the_model_predict_uses_after_early_stopping(cls, target):
     clf, X = _early_stopped(cls, target)
-    assert 0 <= clf.best_iteration_ < 400 - 5  # it stopped early
-    rounds = clf.best_iteration_ + 1
+    # XGBoost's 0-based round, LightGBM's 1-based best_iteration_
+    rounds = clf.best_iteration_ + (cls is FocalXGBClassifier)
+    assert 0 < rounds < 400 - 5  # it stopped early
     if cls is FocalXGBClassifier:
         assert clf.booster_.num_boosted_rounds() == rounds
         assert clf.booster_.best_iteration == clf.best_iteration_
@@ -115,8 +116,10 @@ def test_shap_additivity_on_the_early_stopped_booster(cls):
 @pytest.mark.parametrize("cls", BACKENDS)
 def test_best_scores_as_the_backends_report_them(cls):
     clf, _ = _early_stopped(cls, "binary")
-    history = clf.evals_result_["validation_0"]["focal"]
-    best = clf.best_iteration_
+    name = "validation_0" if cls is FocalXGBClassifier else "valid_0"
+    history = clf.evals_result_[name]["focal"]
+    # XGBoost's best_iteration is 0-based, LightGBM's best_iteration_ 1-based
+    best = clf.best_iteration_ - (cls is FocalLGBMClassifier)
     assert history[best] == min(history)
     if cls is FocalXGBClassifier:
         assert clf.best_iteration == best
@@ -124,7 +127,7 @@ def test_best_scores_as_the_backends_report_them(cls):
         assert float(clf.booster_.attr("best_score")) == history[best]
         assert clf.evals_result() == clf.evals_result_
     else:
-        assert clf.best_score_ == {"validation_0": {"focal": history[best]}}
+        assert clf.best_score_ == {name: {"focal": history[best]}}
         assert clf.booster_.best_score == clf.best_score_
 
 

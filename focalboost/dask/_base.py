@@ -44,8 +44,13 @@ from ..xgboost import FocalXGBClassifier
 __all__ = ["CLIENT", "MEAN_METRICS", "DaskFocalMixin", "dask_sections"]
 
 #: Metrics that are weighted means over samples, hence reducible across
-#: workers (sum of weighted values and of weights).
-MEAN_METRICS = ("focal", "logloss", "brier")
+#: workers (sum of weighted values and of weights); also XGBoost's
+#: ``"error@t"``.
+MEAN_METRICS = ("focal", "logloss", "brier", "mlogloss", "error", "merror")
+
+
+def _is_mean_metric(name: str) -> bool:
+    return name in MEAN_METRICS or name.startswith("error@")
 
 
 # ---------------------------------------------------------------- block helpers
@@ -78,10 +83,10 @@ def _class_totals_block(y_enc, w, n_classes):
     return np.bincount(idx, weights=w, minlength=n_classes)[None, :]
 
 
-def _apply_local(X, estimator, method, tail=(), dtype=np.float64):
+def _apply_local(X, estimator, method, tail=(), dtype=np.float64, kwargs=None):
     if X.shape[0] == 0:  # an empty block or partition: nothing to validate
         return np.empty((0,) + tuple(tail), dtype=dtype)
-    return getattr(estimator, method)(X)
+    return getattr(estimator, method)(X, **(kwargs or {}))
 
 
 # ------------------------------------------------------------- input handling
@@ -183,8 +188,14 @@ CLIENT = Param(
 def _lazy(method: str, shape: str):
     """Return the Dask twin of the local estimator's prediction ``method``."""
 
-    def lazy(self, X) -> da.Array:
-        return self._map_local(X, method)
+    def lazy(self, X, **kwargs) -> da.Array:
+        if kwargs.get("base_margin") is not None:
+            raise NotImplementedError(
+                f"{type(self).__name__}.{method}() does not take base_margin: a "
+                "per-row margin would have to follow X's partitions; add it to "
+                "the output_margin=True result instead."
+            )
+        return self._map_local(X, method, kwargs=kwargs)
 
     lazy.__name__ = lazy.__qualname__ = method
     lazy.__doc__ = f"""Lazy :meth:`~focalboost.FocalXGBClassifier.{method}` per block.
@@ -193,6 +204,9 @@ def _lazy(method: str, shape: str):
         ----------
         X : dask array or dask DataFrame of shape (n_samples, n_features)
             Samples.
+        **kwargs
+            The backend's predict keywords, as the local estimator's
+            (``base_margin`` excepted).
 
         Returns
         -------
@@ -257,7 +271,7 @@ default=None
         y, y_enc, w, X = self._validate_targets(X, y, w, x_check)
         evals = self._prepare_dask_eval_sets(eval_set, eval_sample_weight)
         loss, metric = self._fit_loss(*self._compressed_targets(y_enc, w), evals)
-        if evals and metric.name not in MEAN_METRICS:
+        if evals and not all(map(_is_mean_metric, metric.names)):
             raise NotImplementedError(
                 f"eval_metric={self.eval_metric!r} is not a mean over samples, so "
                 "it cannot be reduced across Dask workers; use one of "
@@ -498,7 +512,7 @@ default=None
         _persist.copy(local, self)
         return self
 
-    def _map_local(self, X, method, lengths=None):
+    def _map_local(self, X, method, lengths=None, kwargs=None):
         """Apply ``method`` of the local estimator lazily, block by block.
 
         ``lengths``: the row count of each partition of a DataFrame ``X``
@@ -515,14 +529,17 @@ default=None
         check_X(self, standin, reset=False)  # errors name this estimator
         estimator = self.to_local()
         # the output's columns and dtype, as the local estimator makes them
-        sample = getattr(estimator, method)(standin)
+        kwargs = kwargs or {}
+        sample = getattr(estimator, method)(standin, **kwargs)
         tail, dtype = sample.shape[1:], sample.dtype
         local = dask.delayed(estimator, pure=True)
         if isinstance(X, dd.DataFrame):
             # partitions stay DataFrames: the local estimator checks the names
             parts = [
                 da.from_delayed(
-                    dask.delayed(_apply_local)(part, local, method, tail, dtype),
+                    dask.delayed(_apply_local)(
+                        part, local, method, tail, dtype, kwargs
+                    ),
                     shape=(np.nan if lengths is None else lengths[i],) + tail,
                     dtype=dtype,
                 )
@@ -536,6 +553,7 @@ default=None
             method,
             tail,
             dtype,
+            kwargs,
             dtype=dtype,
             chunks=(Xa.chunks[0],) + tail,
             drop_axis=[] if tail else 1,
@@ -550,6 +568,7 @@ default=None
         "predict_proba", "(n_samples, n_classes) or (n_samples, n_labels)"
     )
     predict = _lazy("predict", "(n_samples,) or (n_samples, n_labels)")
+    apply = _lazy("apply", "(n_samples, n_trees)")
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Accuracy of :meth:`predict`, computed on the cluster.

@@ -103,7 +103,11 @@ class DaskXGBoostEval(XGBoostEval):
         return False
 
     def __call__(self, predt, dmatrix):
-        """Evaluate on this worker's rows, reduce over workers, record."""
+        """Evaluate on this worker's rows, reduce over workers, record.
+
+        Every metric is a weighted mean over samples (see ``MEAN_METRICS``):
+        each worker's weighted sum and weight total are summed.
+        """
         from xgboost import collective
 
         name = self.log.names[self._next % len(self.log.names)]
@@ -114,11 +118,20 @@ class DaskXGBoostEval(XGBoostEval):
         w = dmatrix.get_weight()
         w = w.astype(np.float64) if w.size else None
         total = float(y.shape[0] if w is None else np.sum(w)) if y.shape[0] else 0.0
-        local = self.log.metric(y, predt, w) * total if total > 0 else 0.0
-        sums = collective.allreduce(np.array([local, total]), collective.Op.SUM)
-        value = float(sums[0] / sums[1])
-        self.log.record(name, value)
-        return self.log.metric.name, value
+        metrics = self.log.metrics
+        if total > 0:
+            local = metrics.evaluate(y, predt, w)
+        else:  # no rows here: nothing to add (names and directions only)
+            local = [(m.name, 0.0, m.greater_is_better) for m in metrics.metrics]
+        sums = collective.allreduce(
+            np.array([v * total for _, v, _ in local] + [total]), collective.Op.SUM
+        )
+        out = []
+        for (metric, _, greater), s in zip(local, sums[:-1], strict=True):
+            value = float(s / sums[-1])
+            self.log.record(name, metric, value, greater)
+            out.append((metric, value))
+        return out
 
     def after_training(self, model):
         """Attach the record to the booster that goes back to the client."""
@@ -202,7 +215,6 @@ class FocalDaskXGBClassifier(DaskFocalMixin, FocalXGBClassifier):
         record = booster.attr(RECORD_KEY)
         if record is not None:
             booster.set_attr(**{RECORD_KEY: None})
-            for name, values in json.loads(record).items():
-                log.history[name].extend(values)  # the stopper reads these lists
+            log.merge(json.loads(record))  # the workers' record
         self._finish_training(log, booster.num_boosted_rounds())
         self.booster_ = self._trimmed(booster)

@@ -15,6 +15,10 @@ library's private attributes or matches the text of its error messages.
   client exactly as a local frame.
 - ``numpy.unique`` of labels that cannot be ordered (None among strings)
   raises a ``TypeError`` whose text is the only thing that distinguishes it.
+- LightGBM publishes no list of its parameter names; its Python package
+  reads them (main names and aliases) from the library through the private
+  ``lightgbm.basic._ConfigAliases``. focalboost refuses a keyword LightGBM
+  does not know instead of passing it to a booster that ignores it.
 - Two warnings that do not concern focalboost's users are silenced by their
   text: dask's note on converting pandas extension dtypes (text columns become
   object arrays, as numpy makes of a pandas string column), and
@@ -34,6 +38,7 @@ from typing import Any
 
 __all__ = [
     "input_error_kind",
+    "lightgbm_parameter_names",
     "meta_nonempty",
     "names_input",
     "quiet_extension_dtype_conversion",
@@ -106,6 +111,24 @@ def meta_nonempty(frame: Any) -> Any:
         The first row of dask's non-empty metadata.
     """
     return frame._meta_nonempty.iloc[:1]
+
+
+def lightgbm_parameter_names(lgb: Any) -> frozenset[str]:
+    """Return every parameter name LightGBM knows: main names and aliases.
+
+    Parameters
+    ----------
+    lgb : module
+        The ``lightgbm`` module (passed in: this module imports no backend).
+
+    Returns
+    -------
+    frozenset of str
+    """
+    aliases = lgb.basic._ConfigAliases._get_all_param_aliases()
+    return frozenset(aliases) | frozenset(
+        a for names in aliases.values() for a in names
+    )
 
 
 def unsortable_labels(exc: BaseException) -> bool:

@@ -21,6 +21,7 @@ __all__ = [
     "MAX_GAMMA",
     "WEIGHT_SCALE_BOUNDS",
     "check_booster_params",
+    "class_factors",
     "check_choice",
     "check_classification_y",
     "check_estimator_alpha",
@@ -292,7 +293,10 @@ def seed_from(random_state) -> int | None:
 
 
 def check_booster_params(booster_params, reserved) -> dict:
-    """``booster_params`` as a dict; none of the ``reserved`` native names."""
+    """``booster_params`` as a dict; none of the ``reserved`` native names.
+
+    ``reserved``: ``{name: what to use instead}``.
+    """
     if booster_params is None:
         return {}
     if not isinstance(booster_params, dict):
@@ -300,12 +304,110 @@ def check_booster_params(booster_params, reserved) -> dict:
             "booster_params must be a dict of native parameters or None; got "
             f"{type(booster_params).__name__}."
         )
-    clash = set(booster_params) & set(reserved)
+    clash = sorted(set(booster_params) & set(reserved))
     if clash:
         raise ValueError(
-            f"booster_params must not set {sorted(clash)}: focalboost owns the "
-            "objective, the intercept and the metric, and the focal `alpha` / "
-            "`gamma` are estimator parameters (use reg_alpha / min_split_loss "
-            "for the backend's regularisers)."
+            f"booster_params must not set {clash}: "
+            + "; ".join(f"{name}: {reserved[name]}" for name in clash)
+            + "."
         )
     return booster_params
+
+
+def class_factors(
+    target_type: str,
+    classes,
+    counts,
+    *,
+    class_weight=None,
+    is_unbalance: bool = False,
+    scale_pos_weight=None,
+):
+    """Per-class weight factors of the class-weighting parameters, or None.
+
+    The one weighting rule of the estimators: the weight of a sample is its
+    ``sample_weight`` times the factor of its class given here, and that
+    product is the sample weight everywhere after (the objective, the
+    intercept, ``alpha="balanced"``, ``min_child_weight``'s Hessian sums,
+    the backend's data). The focal ``alpha`` then weighs classes inside the
+    loss, on top.
+
+    - ``class_weight``: a dict ``{label: weight}`` (labels absent weigh 1)
+      or ``"balanced"``, ``n_samples / (n_classes * count)``, as scikit-learn's
+      ``compute_sample_weight`` and LightGBM's ``LGBMClassifier``;
+    - ``is_unbalance`` (LightGBM, binary): the smaller class's factor is
+      ``count(larger) / count(smaller)``;
+    - ``scale_pos_weight`` (binary): the positive class's factor times it.
+
+    Parameters
+    ----------
+    target_type : str
+        ``"binary"``, ``"multiclass"`` or ``"multilabel-indicator"``.
+    classes : ndarray
+        ``classes_``.
+    counts : ndarray
+        Number of training rows of each class (rows of positive weight).
+    class_weight, is_unbalance, scale_pos_weight
+        The estimator parameters (checked).
+
+    Returns
+    -------
+    ndarray of shape (n_classes,) or None
+        None when no parameter changes a weight.
+    """
+    used = [
+        name
+        for name, value in (
+            ("class_weight", class_weight),
+            ("is_unbalance", is_unbalance or None),
+            ("scale_pos_weight", scale_pos_weight),
+        )
+        if value is not None
+    ]
+    if not used:
+        return None
+    if target_type == "multilabel-indicator":
+        raise ValueError(
+            f"{used[0]} is not supported for a multi-label target: weigh the "
+            "labels with alpha (one positive weight per label) or rows with "
+            "sample_weight."
+        )
+    if target_type != "binary":
+        binary_only = [n for n in used if n != "class_weight"]
+        if binary_only:
+            name = binary_only[0]
+            value = is_unbalance if name == "is_unbalance" else scale_pos_weight
+            raise ValueError(
+                f"{name}={value!r} applies to binary targets only (the backends "
+                "ignore it for multiclass); use class_weight= or alpha= for "
+                f"the {len(classes)} classes."
+            )
+    if is_unbalance and scale_pos_weight is not None:
+        raise ValueError(
+            f"is_unbalance=True and scale_pos_weight={scale_pos_weight!r} cannot "
+            "be used together (LightGBM refuses it too); choose one."
+        )
+    counts = np.asarray(counts, dtype=np.float64)
+    factors = np.ones(len(classes), dtype=np.float64)
+    if isinstance(class_weight, str):  # "balanced", checked
+        factors *= counts.sum() / (len(classes) * counts)
+    elif class_weight is not None:
+        listed = list(classes)
+        unknown = [k for k in class_weight if not any(k == c for c in listed)]
+        if unknown:
+            raise ValueError(
+                f"class_weight has labels not in y: {unknown!r}; classes_ is "
+                f"{np.asarray(classes).tolist()!r}."
+            )
+        for i, c in enumerate(listed):
+            if c in class_weight:
+                factors[i] = check_real(
+                    f"class_weight[{c!r}]", class_weight[c], low=0, low_open=True
+                )
+    if is_unbalance:
+        # LightGBM's BinaryLogloss: the rarer class up-weighted by the ratio
+        small, large = (0, 1) if counts[0] < counts[1] else (1, 0)
+        factors[small] *= counts[large] / counts[small]
+    if scale_pos_weight is not None:
+        factors[1] *= scale_pos_weight
+    return factors

@@ -105,3 +105,13 @@ def test_lightgbm_dask_threads_warning_is_the_one_silenced():
         warnings.simplefilter("error")
         with _compat.quiet_lightgbm_dask_threads():
             warnings.warn("Parameter num_threads will be ignored.", stacklevel=1)
+
+
+def test_lightgbm_parameter_names_hold_main_names_and_aliases():
+    lgb = pytest.importorskip("lightgbm", reason="LightGBM not installed")
+    names = _compat.lightgbm_parameter_names(lgb)
+    # main names, aliases and the scikit-learn wrapper's names (aliases too)
+    for name in ("num_leaves", "min_gain_to_split", "min_split_gain", "verbose"):
+        assert name in names
+    assert "boosting_type" in names and "is_unbalance" in names
+    assert "not_a_lightgbm_parameter" not in names

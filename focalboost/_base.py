@@ -29,7 +29,12 @@ from ._input import check_X
 from ._link import expit
 from ._objective import hessian_scale, make_loss
 from ._params import Param, native_params, other_params, parameters_doc
-from ._training import EvalMetric, TrainingLog, resolve_eval_metric
+from ._training import (
+    EvalMetric,
+    TrainingLog,
+    check_eval_metric,
+    resolve_eval_metric,
+)
 from ._validation import (
     check_booster_params,
     check_classification_y,
@@ -547,8 +552,14 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
     def _eval_metrics(self, loss):
         """Return the ``eval_metric`` of this estimator, by its backend's rules."""
         given = self._native_given() if hasattr(self, "_native_given") else {}
+        metric = self.eval_metric
+        at_fit = getattr(self, "_fit_eval_metric", None)
+        if at_fit is not None:
+            # LightGBM's fit keyword: its metrics first, then the estimator's
+            check_eval_metric("eval_metric", at_fit)
+            metric = _listed(at_fit) + _listed(metric)
         return resolve_eval_metric(
-            self.eval_metric,
+            metric,
             loss,
             backend=self._metric_backend,
             posterior=self.probability == "posterior",
@@ -1079,6 +1090,13 @@ def _unknown_predict_keyword(cls, method: str, name: str) -> str:
                     "clf.booster_).shap_interaction_values(X)."
                 )
     return message
+
+
+def _listed(value) -> list:
+    """``eval_metric`` as a list of entries."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def _is_pandas(X) -> bool:

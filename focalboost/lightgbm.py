@@ -275,8 +275,9 @@ default=None
             Refused: weigh the validation rows with ``eval_sample_weight``.
         eval_init_score : list of array-like, default=None
             Starting margins of the validation sets.
-        eval_metric : None
-            Refused here: ``eval_metric`` is a constructor parameter.
+        eval_metric : str, callable or list of them, default=None
+            LightGBM's meaning: metrics of this fit, recorded before those
+            of the estimator's ``eval_metric`` (same names and callables).
         feature_name : list of str or "auto", default="auto"
             Feature names of the booster ("auto": a DataFrame's columns).
         categorical_feature : list of int or str, or "auto", default="auto"
@@ -319,27 +320,28 @@ default=None
                 f"eval_class_weight={eval_class_weight!r} is not supported: pass "
                 "the validation rows' weights as eval_sample_weight."
             )
-        if eval_metric is not None:
-            raise ValueError(
-                f"eval_metric={eval_metric!r} in fit is not supported: set it on "
-                "the estimator, FocalLGBMClassifier(eval_metric=...)."
+        # LightGBM's meaning: this fit's metrics, before the estimator's
+        # (see _eval_metrics)
+        self._fit_eval_metric = eval_metric
+        try:
+            return self._fit_with(
+                X,
+                y,
+                FitArgs(
+                    sample_weight=sample_weight,
+                    eval_set=eval_set,
+                    eval_sample_weight=eval_sample_weight,
+                    eval_names=eval_names,
+                    init_margin=init_score,
+                    eval_init_margin=eval_init_score,
+                    init_model=init_model,
+                    callbacks=list(callbacks or []),
+                    feature_name=feature_name,
+                    categorical_feature=categorical_feature,
+                ),
             )
-        return self._fit_with(
-            X,
-            y,
-            FitArgs(
-                sample_weight=sample_weight,
-                eval_set=eval_set,
-                eval_sample_weight=eval_sample_weight,
-                eval_names=eval_names,
-                init_margin=init_score,
-                eval_init_margin=eval_init_score,
-                init_model=init_model,
-                callbacks=list(callbacks or []),
-                feature_name=feature_name,
-                categorical_feature=categorical_feature,
-            ),
-        )
+        finally:
+            del self._fit_eval_metric
 
     def _fixed_params(self, params, seed, booster_params):
         booster_params = dict(booster_params)

@@ -544,8 +544,6 @@ def test_binary_weighting_refused_for_multiclass(cls):
 def test_lightgbm_fit_refusals():
     with pytest.raises(ValueError, match="eval_class_weight.*eval_sample_weight"):
         _lgb().fit(X, Y, eval_set=[(XV, YV)], eval_class_weight=[{0: 1}])
-    with pytest.raises(ValueError, match="eval_metric.*FocalLGBMClassifier"):
-        _lgb().fit(X, Y, eval_set=[(XV, YV)], eval_metric="auc")
     with pytest.raises(ValueError, match="early_stopping_rounds.*continued"):
         _lgb(early_stopping_rounds=2).fit(
             X, Y, eval_set=[(XV, YV)], init_model=_lgb().fit(X, Y)

@@ -701,3 +701,76 @@ def test_docs_example_runs():
     namespace = {"__name__": "__main__"}
     exec(compile(code, str(DOCS), "exec"), namespace)  # noqa: S102
     assert namespace["local"].predict(namespace["X"][:5]).shape == (5,)
+
+
+# ------------------------------------ backend keywords and the weighting rule
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({"scale_pos_weight": 3.0}, id="scale_pos_weight"),
+        pytest.param(
+            {"max_leaves": 4, "grow_policy": "lossguide", "scale_pos_weight": 0.5},
+            id="max_leaves",
+        ),
+        pytest.param({"eta": 0.1, "max_delta_step": 0.5}, id="kwargs"),
+    ],
+)
+def test_xgboost_backend_keywords_as_on_one_machine(client, params):
+    local, remote = _pair(
+        FocalXGBClassifier,
+        FocalDaskXGBClassifier,
+        client,
+        X_Q,
+        Y_BIN,
+        W,
+        n_estimators=5,
+        **params,
+    )
+    for key, value in params.items():
+        assert remote.get_params()[key] == value
+    np.testing.assert_array_equal(
+        remote.to_local().decision_function(X_Q), local.decision_function(X_Q)
+    )
+
+
+@pytest.mark.parametrize(
+    "params, y",
+    [
+        pytest.param({"class_weight": "balanced"}, Y_MC, id="balanced"),
+        pytest.param({"class_weight": {0: 3.0}}, Y_MC, id="dict"),
+        pytest.param({"is_unbalance": True}, Y_BIN, id="is_unbalance"),
+        pytest.param({"scale_pos_weight": 2.0}, Y_BIN, id="scale_pos_weight"),
+    ],
+)
+def test_lightgbm_class_weights_as_on_one_machine(client, params, y):
+    # the intercept is the focal optimum of the composed weights' class totals
+    local, remote = _pair(
+        FocalLGBMClassifier,
+        FocalDaskLGBMClassifier,
+        client,
+        X_Q,
+        y,
+        W,
+        n_estimators=0,
+        **params,
+    )
+    unweighted = FocalLGBMClassifier(n_estimators=0).fit(X_Q, y, sample_weight=W)
+    assert np.max(np.abs(local.intercept_ - unweighted.intercept_)) > 1e-3
+    np.testing.assert_allclose(
+        remote.intercept_, local.intercept_, rtol=1e-14, atol=INTERCEPT_ATOL
+    )
+
+
+@pytest.mark.parametrize(
+    "dask_cls, params, match",
+    [
+        (FocalDaskXGBClassifier, {"objective": "binary:logistic"}, "gamma=0"),
+        (FocalDaskLGBMClassifier, {"boosting_type": "rf"}, "boosting_type='rf'"),
+        (FocalDaskLGBMClassifier, {"not_a_param": 1}, "not_a_param"),
+    ],
+)
+def test_refusals_as_on_one_machine(client, dask_cls, params, match):
+    with pytest.raises(ValueError, match=match):
+        dask_cls(client=client, **params).fit(
+            _place(client, X_Q), _place(client, Y_BIN)
+        )

@@ -83,6 +83,11 @@ def _class_totals_block(y_enc, w, n_classes):
     return np.bincount(idx, weights=w, minlength=n_classes)[None, :]
 
 
+def _take_factor(y_enc, factors):
+    # the class-weighting factor of each row
+    return factors[y_enc.astype(np.intp)]
+
+
 def _apply_local(X, estimator, method, tail=(), dtype=np.float64, kwargs=None):
     if X.shape[0] == 0:  # an empty block or partition: nothing to validate
         return np.empty((0,) + tuple(tail), dtype=dtype)
@@ -264,12 +269,13 @@ default=None
             self, X, y, sample_weight, eval_set, eval_sample_weight
         )
 
-    def _fit(self, X, y, sample_weight, eval_set, eval_sample_weight):
+    def _fit(self, X, y, args):
         native = self._backend_params()
         client = self._get_client()
-        X, y, w, x_check = self._validate_training_data(X, y, sample_weight)
+        X, y, w, x_check = self._validate_training_data(X, y, args.sample_weight)
         y, y_enc, w, X = self._validate_targets(X, y, w, x_check)
-        evals = self._prepare_dask_eval_sets(eval_set, eval_sample_weight)
+        w = self._dask_class_weighted(y_enc, w)
+        evals = self._prepare_dask_eval_sets(args.eval_set, args.eval_sample_weight)
         loss, metric = self._fit_loss(*self._compressed_targets(y_enc, w), evals)
         if evals and not all(map(_is_mean_metric, metric.names)):
             raise NotImplementedError(
@@ -384,9 +390,35 @@ default=None
         )
         return _staircase(pos, neg)
 
+    def _dask_class_weighted(self, y_enc, w):
+        """``w`` times the factor of each row's class: the local rule, on Dask.
+
+        The factors come from the single-machine ``_class_factors`` on the
+        distributed class counts (computed only when a class-weighting
+        parameter is set).
+        """
+        if self.target_type_ == "multilabel-indicator":
+            self._class_factors(None)  # raises when a weighting parameter is set
+            return w
+        if self._class_factors(np.ones(len(self.classes_))) is None:
+            return w
+        k = len(self.classes_)
+        counts = y_enc.map_blocks(
+            _class_totals_block,
+            None,
+            k,
+            new_axis=1,
+            chunks=((1,) * y_enc.numblocks[0], (k,)),
+            dtype=np.float64,
+        )
+        factors = self._class_factors(counts.sum(axis=0).compute())
+        scaled = y_enc.map_blocks(_take_factor, factors, dtype=np.float64)
+        return scaled if w is None else w * scaled
+
     def _prepare_dask_eval_sets(self, eval_set, eval_sample_weight):
         if not check_eval_set(eval_set, eval_sample_weight):
             return []
+        names = self._eval_names(None, len(eval_set))
         out = []
         for i, (Xe, ye) in enumerate(eval_set):
             _require_dask(Xe, f"eval_set[{i}] X")
@@ -405,7 +437,7 @@ default=None
             we = None
             if eval_sample_weight is not None and eval_sample_weight[i] is not None:
                 we = self._dask_eval_weights(i, eval_sample_weight[i], Xe)
-            out.append(EvalData(Xe, ye, we, f"validation_{i}"))
+            out.append(EvalData(Xe, ye, we, names[i]))
         return out
 
     def _dask_eval_labels(self, i, ye, x_check):

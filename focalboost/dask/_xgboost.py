@@ -186,11 +186,17 @@ class FocalDaskXGBClassifier(DaskFocalMixin, FocalXGBClassifier):
     )
 
     def _dask_dmatrix(self, client, X, y, w, ref=None):
+        kwargs = dict(
+            weight=w,
+            missing=self._checked("missing"),
+            feature_names=self._feature_names(),
+            feature_types=self._feature_types(),
+        )
         if self.tree_method == "hist":
             return xgb.dask.DaskQuantileDMatrix(
-                client, X, y, weight=w, missing=np.nan, max_bin=self.max_bin, ref=ref
+                client, X, y, max_bin=self.max_bin, ref=ref, **kwargs
             )
-        return xgb.dask.DaskDMatrix(client, X, y, weight=w, missing=np.nan)
+        return xgb.dask.DaskDMatrix(client, X, y, **kwargs)
 
     def _fit_dask(self, client, X, y, w, evals, loss, log, params):
         n_labels = self.n_outputs_ if self.target_type_ == "multilabel-indicator" else 0
@@ -204,12 +210,14 @@ class FocalDaskXGBClassifier(DaskFocalMixin, FocalXGBClassifier):
             client,
             self._train_params(params),
             dtrain,
-            num_boost_round=self.n_estimators,
+            num_boost_round=self._checked("n_estimators"),
             evals=watch or None,
             obj=DMatrixObjective(loss, self.hessian, n_labels, self._kernel_threads()),
             custom_metric=recorder,
             verbose_eval=False,
-            callbacks=[recorder] if recorder is not None else None,
+            callbacks=([recorder] if recorder is not None else [])
+            + list(self._checked("callbacks") or [])
+            or None,
         )
         booster = out["booster"]
         record = booster.attr(RECORD_KEY)

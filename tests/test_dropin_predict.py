@@ -459,3 +459,131 @@ def test_lightgbm_fitted_attributes():
     np.testing.assert_array_equal(ours.feature_importances_, ref.feature_importances_)
     assert isinstance(ours.booster_, lgb.Booster)
     assert ours.objective_ is ours.loss_  # focalboost's objective: the loss
+
+
+# ------------------------------------------- the backends' own callbacks
+def test_xgboost_early_stopping_callback_reads_focalboosts_metrics():
+    def stopper():
+        return xgb.callback.EarlyStopping(
+            rounds=3, metric_name="auc", data_name="validation_0", save_best=True
+        )
+
+    fit = {"eval_set": [(XV, YV)]}
+    ours, ref = _pair("xgboost", n_estimators=200, learning_rate=0.5)
+    ours.set_params(eval_metric=["logloss", "auc"], callbacks=[stopper()])
+    ref.set_params(eval_metric=["logloss", "auc"], callbacks=[stopper()])
+    ours.fit(X, Y, **fit)
+    ref.fit(X, Y, verbose=False, **fit)
+    assert ours.best_iteration == ref.best_iteration
+    np.testing.assert_allclose(
+        ours.predict_proba(XW), ref.predict_proba(XW), atol=XGB_TOL
+    )
+
+
+def test_lightgbm_callbacks_see_lightgbms_metric_names():
+    records = [{}, {}]
+    models = _pair("lightgbm", n_estimators=200, learning_rate=0.3, **LGB_PARAMS)
+    for clf, record in zip(models, records, strict=True):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            clf.fit(
+                X,
+                Y,
+                eval_set=[(XV, YV)],
+                eval_metric="auc",
+                callbacks=[
+                    lgb.early_stopping(3, verbose=False),
+                    lgb.record_evaluation(record),
+                ],
+            )
+    ours, ref = models
+    assert ours.best_iteration_ == ref.best_iteration_ > 0
+    got, want = records
+    assert list(got) == list(want) == ["valid_0"]
+    assert _diff(got["valid_0"]["auc"], want["valid_0"]["auc"]) < LGB_TOL
+
+
+# ------------------------------------------------- explaining and plotting
+def _explain(booster, data):
+    shap = pytest.importorskip("shap", reason="shap not installed")
+    with warnings.catch_warnings():
+        # shap's own deprecation notices are not focalboost's concern
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        # shap's note that its LightGBM output format changed
+        warnings.filterwarnings("ignore", "LightGBM binary", UserWarning)
+        explainer = shap.TreeExplainer(booster)
+        return np.asarray(explainer.shap_values(data)), explainer
+
+
+@pytest.mark.parametrize("backend", ["xgboost", "lightgbm"])
+def test_shap_tree_explainer_on_the_booster(backend):
+    ours, ref = _fit_both(backend)
+    if backend == "xgboost":
+        mine, theirs = ours.get_booster(), ref.get_booster()
+    else:
+        mine, theirs = ours.booster_, ref.booster_
+    got, explainer = _explain(mine, XV)
+    want, _ = _explain(theirs, XV)
+    assert _diff(got, want) < (XGB_TOL if backend == "xgboost" else 1e-9)
+    # SHAP values add up to the booster's margin (decision_function with
+    # probability="focal")
+    total = got.sum(axis=1) + np.ravel(explainer.expected_value)[0]
+    ours.set_params(probability="focal")
+    assert _diff(total, ours.decision_function(XV)) < 1e-5
+
+
+def _plots():
+    matplotlib = pytest.importorskip("matplotlib", reason="matplotlib not installed")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def test_xgboost_plots_take_get_booster():
+    plt = _plots()
+    ours, ref = _pair("xgboost")
+    ours.fit(_frame(X), Y)
+    ref.fit(_frame(X), Y)
+    assert ours.get_booster().feature_names == ref.get_booster().feature_names
+    labels = []
+    for clf in (ours, ref):
+        ax = xgb.plot_importance(clf.get_booster(), importance_type="weight")
+        labels.append([t.get_text() for t in ax.get_yticklabels()])
+        plt.close("all")
+    assert labels[0] == labels[1]
+    pytest.importorskip("graphviz", reason="the graphviz package is not installed")
+    source = xgb.to_graphviz(ours.get_booster(), tree_idx=0)
+    assert "col_" in source.source  # the DataFrame's column names
+    import shutil
+
+    if shutil.which("dot") is None:
+        pytest.skip("xgboost.plot_tree renders with graphviz's dot, not installed")
+    xgb.plot_tree(ours.get_booster(), tree_idx=0)
+    plt.close("all")
+
+
+def test_lightgbm_plots_take_booster_and_evals_result():
+    plt = _plots()
+    fit = {"eval_set": [(_frame(XV), YV)], "eval_metric": "auc"}
+    ours, ref = _pair("lightgbm", **LGB_PARAMS)
+    ours.fit(_frame(X), Y, **fit)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ref.fit(_frame(X), Y, **fit)
+    labels = []
+    for clf in (ours, ref):
+        ax = lgb.plot_importance(clf.booster_)
+        labels.append([t.get_text() for t in ax.get_yticklabels()])
+        plt.close("all")
+    assert labels[0] == labels[1]
+    ax = lgb.plot_metric(ours.evals_result_, metric="auc")
+    plotted = ax.get_lines()[0].get_ydata()
+    assert _diff(plotted, ref.evals_result_["valid_0"]["auc"]) < LGB_TOL
+    plt.close("all")
+    pytest.importorskip("graphviz", reason="the graphviz package is not installed")
+    graph = lgb.create_tree_digraph(ours.booster_, tree_index=0)
+    assert "col_" in graph.source

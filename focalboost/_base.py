@@ -60,6 +60,7 @@ __all__ = [
     "PredictRequest",
     "estimator_sections",
     "fill_doc",
+    "own_examples",
     "paragraph",
 ]
 
@@ -165,6 +166,39 @@ def fill_doc(**sections: str):
         return cls
 
     return decorate
+
+
+def own_examples(model_file: str):
+    """Class decorator: the contract's methods with this class in their examples.
+
+    The docstrings of the methods in :data:`CLASS_EXAMPLES` show
+    ``FocalLGBMClassifier`` and ``model.txt``; each backend class gets a
+    thin wrapper whose docstring names the class itself and its model file.
+    """
+
+    def decorate(cls):
+        import functools
+
+        for name in CLASS_EXAMPLES:
+            base = getattr(FocalClassifierMixin, name)
+
+            @functools.wraps(base)
+            def method(self, *args, _base=base, **kwargs):
+                return _base(self, *args, **kwargs)
+
+            method.__doc__ = base.__doc__.replace(
+                "FocalLGBMClassifier", cls.__name__
+            ).replace("model.txt", model_file)
+            method.__qualname__ = f"{cls.__name__}.{name}"
+            method.__module__ = cls.__module__
+            setattr(cls, name, method)
+        return cls
+
+    return decorate
+
+
+#: Methods whose docstring examples name the class (see :func:`own_examples`).
+CLASS_EXAMPLES = ("save_model",)
 
 
 def paragraph(text: str, indent: str = "    ") -> str:
@@ -528,7 +562,7 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         given = set(self.booster_params or {}) | set(getattr(self, "_other_params", {}))
         if given & set(aliases) and key not in given:
             return {k: v for k, v in params.items() if k != key}
-        if key in given:
+        if key in given or key not in params:
             return params
         native = max(params[key] * self.hessian_scale_, self._min_child_weight_floor)
         return dict(params, **{key: native})

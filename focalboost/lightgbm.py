@@ -25,6 +25,7 @@ from ._base import (
     FocalClassifierMixin,
     estimator_sections,
     fill_doc,
+    own_examples,
     paragraph,
 )
 from ._compat import lightgbm_parameter_names
@@ -159,6 +160,7 @@ _SECTIONS = estimator_sections(
         )
     ),
 )
+@own_examples("model.txt")
 class FocalLGBMClassifier(FocalClassifierMixin):
     """Gradient-boosted trees trained with a focal loss via LightGBM.
 

@@ -26,6 +26,7 @@ from ._base import (
     FocalClassifierMixin,
     estimator_sections,
     fill_doc,
+    own_examples,
     paragraph,
 )
 from ._input import categorical_indices
@@ -96,6 +97,19 @@ PARAMS = backend_keywords(
     XGBOOST, inspect.signature(xgb.XGBModel.__init__), "xgboost.XGBClassifier"
 )
 
+#: Native parameters of tree boosters only (not passed to ``gblinear``).
+_TREE_ONLY = frozenset(
+    {
+        "max_depth",
+        "min_child_weight",
+        "subsample",
+        "colsample_bytree",
+        "max_bin",
+        "tree_method",
+        "gamma",
+    }
+)
+
 #: Backend words of the generated docstring sections.
 DOC_WORDS = dict(booster="xgboost.Booster", intercept="the booster's ``base_score``")
 _SECTIONS = estimator_sections(
@@ -117,6 +131,7 @@ _SECTIONS = estimator_sections(
     **_SECTIONS,
     explain=paragraph(NOTES["explain"].format(where="", contrib="pred_contribs")),
 )
+@own_examples("model.json")
 class FocalXGBClassifier(FocalClassifierMixin):
     """Gradient-boosted trees trained with a focal loss via XGBoost.
 
@@ -249,6 +264,16 @@ default=None
         if seed is not None:
             params["seed"] = seed
         params.update(booster_params)
+        if params.get("booster") == "gblinear":
+            # as XGBClassifier: the tree parameters left at their defaults are
+            # not passed to a linear booster (one set by the user is, and
+            # XGBoost says it is not used)
+            defaults = {p.name: p.default for p in self._params}
+            for entry in self._params:
+                if entry.native in _TREE_ONLY and getattr(
+                    self, entry.name
+                ) == defaults.get(entry.name):
+                    params.pop(entry.native, None)
         # focalboost owns these: identity link so that base_score is a margin,
         # and no meaningless default metric.
         params["objective"] = "reg:squarederror"
@@ -312,9 +337,13 @@ default=None
             kwargs["feature_weights"] = np.asarray(feature_weights, dtype=np.float64)
         if self.n_jobs is not None:
             kwargs["nthread"] = self.n_jobs
-        if self.tree_method == "hist":
+        if self.tree_method == "hist" and self._booster() != "gblinear":
             return xgb.QuantileDMatrix(X, ref=ref, max_bin=self.max_bin, **kwargs)
         return xgb.DMatrix(X, **kwargs)
+
+    def _booster(self) -> str | None:
+        """Return the booster type given by name (constructor or booster_params)."""
+        return self._native_given().get("booster", self.booster)
 
     def _init_booster(self, init_model) -> xgb.Booster:
         """Return the booster of ``xgb_model`` (booster, estimator or file)."""
@@ -501,13 +530,14 @@ default=None
         )
 
     def _n_splits(self) -> int:
+        if self._booster() == "gblinear":
+            return 1  # a linear booster has no splits to miss
         scores = self.booster_.get_score(importance_type="weight")
         return int(sum(scores.values()))
 
     # ------------------------------------------------ the backend's own view
     def _default_importance_type(self) -> str:
-        booster = (self.booster_params or {}).get("booster")
-        return "weight" if booster == "gblinear" else "gain"
+        return "weight" if self._booster() == "gblinear" else "gain"
 
     def _feature_importances(self, importance_type: str) -> np.ndarray:
         # the rule of xgboost.XGBClassifier.feature_importances_

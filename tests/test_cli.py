@@ -1,12 +1,15 @@
 """The `focalboost` command line, run in-process."""
 
+import base64
 import csv
+import html
 import importlib.util
 import io
 import json
 import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 
 import joblib
 import numpy as np
@@ -15,7 +18,7 @@ from sklearn.datasets import make_classification
 from sklearn.metrics import f1_score
 
 from focalboost.cli import main
-from focalboost.cli._compare import Progress, make_estimator
+from focalboost.cli._compare import ARMS, Progress, make_estimator
 from focalboost.metrics import f1_optimal_threshold
 
 
@@ -51,7 +54,8 @@ TABLE_COLUMNS = ["arm", "PR-AUC", "ROC-AUC", "recall@P>=0.5", "precision@R>=0.5"
 TABLE_COLUMNS += ["F1", "Brier", "log loss", "fit s"]
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 VERDICT = re.compile(
-    r"focal \(tuned\) vs (log loss|balanced log loss): (macro )?PR-AUC [+-]\d\.\d{3} "
+    r"focal \(tuned\) vs (log loss|alpha-weighted log loss \(tuned\)|balanced log "
+    r"loss): (macro )?PR-AUC [+-]\d\.\d{3} "
     r"\(95% CI [+-]\d\.\d{3} to [+-]\d\.\d{3}, p = [\d.e+-]+\), "
 )
 
@@ -98,7 +102,7 @@ def test_compare_on_csv_prints_verdict_tables_and_writes_report(tmp_path, capsys
     lines = captured.out.splitlines()
     verdict = [ln.strip() for ln in lines if VERDICT.search(ln)]
     assert (
-        len(verdict) == 2
+        len(verdict) == 3
         and "is the simpler choice" in " ".join(verdict)
         or ("significantly better" in " ".join(verdict))
     )
@@ -106,15 +110,24 @@ def test_compare_on_csv_prints_verdict_tables_and_writes_report(tmp_path, capsys
     header = next(line for line in lines if "PR-AUC" in line and "arm" in line)
     positions = [header.index(col) for col in TABLE_COLUMNS]
     assert positions == sorted(positions)
-    for arm in ("log loss", "balanced log loss", "focal (tuned)"):
+    for arm in ARMS:
         assert any(line.startswith(arm + " ") for line in lines), arm
     # grid: alpha {none, 0.25} x gamma {0, 2} (0 added), 4 points + balanced,
-    # each fitted on 2 inner folds and once on the outer training part
+    # each fitted on 2 inner folds; on the outer training part: the log loss,
+    # the balanced log loss and the points the two tuned arms chose
     progress = captured.err.strip().splitlines()
-    assert len(progress) == 3 and "45/45 fits" in progress[-1]
+    assert len(progress) == 3 and "outer fold 3/3 done" in progress[-1]
     assert "Traceback" not in captured.err
 
     results = json.loads((out / "results.json").read_text())
+    outer_fits = 0
+    for fold in results["backends"]["xgboost"]["folds"]:
+        chosen = {fold["chosen"]["name"], fold["chosen_alpha"]["name"]}
+        outer_fits += 2 + len(chosen - {"a=none g=0"})
+    n_fits = 3 * 5 * 2 + outer_fits
+    assert results["n_fits"] == n_fits
+    assert f"{n_fits}/{n_fits} fits" in progress[-1]
+
     assert results["verdict"] == verdict
     assert {"focalboost", "xgboost", "lightgbm"} <= set(results["versions"])
     config = results["config"]
@@ -126,9 +139,12 @@ def test_compare_on_csv_prints_verdict_tables_and_writes_report(tmp_path, capsys
     xgb_result = results["backends"]["xgboost"]
     assert len(xgb_result["folds"]) == 3 and len(results["splits"]) == 3
     for fold in xgb_result["folds"]:
-        assert fold["chosen"]["name"] in fold["inner_pr_auc"]
-        best = max(fold["inner_pr_auc"].values())
-        assert fold["inner_pr_auc"][fold["chosen"]["name"]] == best
+        inner = fold["inner_pr_auc"]
+        assert fold["chosen"]["name"] in inner
+        assert inner[fold["chosen"]["name"]] == max(inner.values())
+        at_gamma_0 = [inner["a=none g=0"], inner["a=0.25 g=0"]]
+        assert fold["chosen_alpha"]["gamma"] == 0
+        assert inner[fold["chosen_alpha"]["name"]] == max(at_gamma_0)
         for scores in fold["arms"].values():
             assert 0 <= scores["pr_auc"] <= 1 and 0 <= scores["brier"] <= 1
             assert 0 <= scores["recall_at_precision"] <= 1
@@ -138,14 +154,18 @@ def test_compare_on_csv_prints_verdict_tables_and_writes_report(tmp_path, capsys
         np.mean(pr)
     )
     assert sum(summary["chosen"].values()) == 3
+    assert sum(summary["chosen_alpha"].values()) == 3
     report = (out / "report.md").read_text()
     assert report.index("## Verdict") < report.index("## xgboost")
     assert verdict[0] in report
     assert "| arm | PR-AUC | ROC-AUC |" in report
     if HAS_MATPLOTLIB:
-        assert results["plots"] == ["pr_auc_folds.png"]
-        assert (out / "pr_auc_folds.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-        assert "](pr_auc_folds.png)" in report
+        plots = ["pr_curves.png", "reliability.png", "pr_auc_folds.png"]
+        assert results["plots"] == plots
+        for name in plots:
+            assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+            assert f"]({name})" in report
+    _check_self_contained_html(out / "report.html", verdict, n_images=3)
 
 
 def test_compare_embedded_default_data_both_backends(tmp_path, capsys):
@@ -158,7 +178,7 @@ def test_compare_embedded_default_data_both_backends(tmp_path, capsys):
     assert "Wine Quality" in captured.out and "4898 rows" in captured.out
     assert captured.err == ""  # --quiet: no progress bar
     verdict = [ln.strip() for ln in captured.out.splitlines() if VERDICT.search(ln)]
-    assert [v.split("]")[0] for v in verdict] == ["[xgboost"] * 2 + ["[lightgbm"] * 2
+    assert [v.split("]")[0] for v in verdict] == ["[xgboost"] * 3 + ["[lightgbm"] * 3
     results = json.loads((out / "results.json").read_text())
     config = results["config"]
     assert (config["n_samples"], config["n_features"]) == (4898, 11)
@@ -198,7 +218,7 @@ def test_compare_multiclass_and_multilabel(tmp_path, capsys, kind):
     assert main(argv) == 0
     text = capsys.readouterr().out
     verdict = [ln for ln in text.splitlines() if VERDICT.search(ln)]
-    assert len(verdict) == 2 and all("macro PR-AUC" in v for v in verdict)
+    assert len(verdict) == 3 and all("macro PR-AUC" in v for v in verdict)
     what = "class" if kind == "multiclass" else "label"
     assert f"PR-AUC per {what}" in text
     results = json.loads((out / "results.json").read_text())
@@ -208,14 +228,24 @@ def test_compare_multiclass_and_multilabel(tmp_path, capsys, kind):
         ["high", "low", "mid"] if kind == "multiclass" else ["a", "b", "c"]
     )
     summary = results["backends"]["xgboost"]["summary"]
-    for arm in ("log loss", "balanced log loss", "focal (tuned)"):
+    for arm in ARMS:
         per = summary["arms"][arm]["per_column_pr_auc"]
         assert len(per) == 3 and all(0 < v <= 1 for v in per)
         assert 0 < summary["arms"][arm]["pr_auc_micro"]["mean"] <= 1
     report = (out / "report.md").read_text()
-    assert f"| {what} | log loss | balanced log loss | focal (tuned) |" in report
+    head = f"| {what} | log loss | balanced log loss | alpha-weighted (tuned) |"
+    assert head + " focal (tuned) |" in report
     for name in columns:
         assert f"| {name} | " in report
+    if HAS_MATPLOTLIB:
+        assert results["plots"][-2:] == [
+            "per_column_pr_auc.png",
+            "pr_curves_per_column_xgboost.png",
+        ]
+    html_verdict = [v.strip() for v in verdict]
+    _check_self_contained_html(
+        out / "report.html", html_verdict, n_images=5 if HAS_MATPLOTLIB else 0
+    )
 
 
 def test_compare_without_matplotlib_writes_report_without_plots(
@@ -231,8 +261,57 @@ def test_compare_without_matplotlib_writes_report_without_plots(
     assert main(argv) == 0
     assert "matplotlib is not installed" in capsys.readouterr().out
     assert "matplotlib is not installed" in (out / "report.md").read_text()
-    assert json.loads((out / "results.json").read_text())["plots"] == []
+    results = json.loads((out / "results.json").read_text())
+    assert results["plots"] == []
     assert not list(out.glob("*.png"))
+    page = _check_self_contained_html(out / "report.html", results["verdict"], 0)
+    assert "matplotlib is not installed" in page
+
+
+class _Page(HTMLParser):
+    """Every tag and attribute of an HTML page, and its text."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags, self.text = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _check_self_contained_html(path, verdict, n_images):
+    """report.html loads nothing from outside; its images are embedded PNGs.
+
+    Returns the page's text. The verdict sentences come before the first image.
+    """
+    source = path.read_text(encoding="utf-8")
+    page = _Page()
+    page.feed(source)
+    page.close()
+    tags = [tag for tag, _ in page.tags]
+    assert "script" not in tags and "link" not in tags and "iframe" not in tags
+    images = [attrs for tag, attrs in page.tags if tag == "img"]
+    assert len(images) == n_images
+    for attrs in images:
+        head, _, data = attrs["src"].partition(",")
+        assert head == "data:image/png;base64", head
+        assert base64.b64decode(data, validate=True)[:8] == b"\x89PNG\r\n\x1a\n"
+        assert attrs.get("alt")
+    for tag, attrs in page.tags:  # nothing else points anywhere
+        for key in ("src", "href", "srcset", "data", "poster", "background"):
+            value = attrs.get(key)
+            assert value is None or (tag == "img" and key == "src"), (tag, key)
+    assert "url(" not in source and "@import" not in source
+    text = " ".join("".join(page.text).split())
+    first_image = source.find("<img")
+    for sentence in verdict:
+        assert sentence in text, sentence
+        where = source.find(html.escape(sentence.split(": ")[0]))
+        assert 0 <= where and (first_image < 0 or where < first_image)
+    return text
 
 
 def test_progress_bar_redraws_in_place_on_a_terminal():
@@ -429,6 +508,13 @@ def _error_cases(tmp):
             "must hold 0 and 1 only",
         ),
         (["compare", "--cv", "1", *out], "--cv must be >= 2"),
+        (["compare", "--n-jobs", "0", *out], "--n-jobs must be >= 1; got 0"),
+        (["compare", "--time-budget", "0", *out], "--time-budget must be > 0"),
+        (
+            ["compare", str(good), "--target", "label", "--time-budget", "0.001"]
+            + ["--n-estimators", "2", "--n-jobs", "1", "--cv", "2", *out],
+            "--time-budget 0.001 s finished 0 outer fold(s)",
+        ),
         (["compare", "--alpha", "1.5", *out], "--alpha values"),
         (["compare", "--gamma", "0.5,-1", *out], "--gamma values"),
         (["compare", "--pos-label", "7", *out], "--pos-label '7'"),
@@ -579,7 +665,7 @@ class _Recorder:
 
 @pytest.mark.parametrize("kind", ["binary", "multilabel"])
 def test_nested_cv_never_lets_the_test_fold_influence_tuning(kind):
-    from focalboost.cli._compare import FoldSetup, Progress, evaluate_fold, make_grid
+    from focalboost.cli._compare import run_compare
 
     rng = np.random.default_rng(0)
     n = 240
@@ -587,24 +673,95 @@ def test_nested_cv_never_lets_the_test_fold_influence_tuning(kind):
     y = (X[:, 1] + rng.normal(size=n) > 1).astype(int)
     if kind == "multilabel":
         y = np.column_stack([y, (X[:, 2] > 0.5).astype(int)])
-    train, test = np.arange(60, n), np.arange(60)
     recorder = _Recorder()
-    setup = FoldSetup(
-        X, y, kind, "xgboost", dict(n_estimators=3, seed=0, n_jobs=1),
-        recorder, Progress(0, None), 3, 0,
+    result = run_compare(
+        X, y, kind=kind, alphas=[None, 0.25], gammas=[2.0], cv=2, inner_cv=3,
+        n_estimators=3, n_jobs=1, factory=recorder,
     )  # fmt: skip
-    grid = make_grid([None, 0.25], [2.0])
-    fold = evaluate_fold(setup, grid, train, test, 0.5, 0.5)
-    test_rows, train_rows = set(test), set(train)
-    assert recorder.fits and all(rows <= train_rows for rows in recorder.fits)
-    tuning = [(fit, rows) for fit, rows in recorder.predictions if rows != test_rows]
-    scoring = [(fit, rows) for fit, rows in recorder.predictions if rows == test_rows]
-    # tuning: models fitted on part of train predict the rest of train only
-    assert tuning and all(
-        rows <= train_rows and fit < train_rows for fit, rows in tuning
+    tests = [set(t) for t in result["splits"]]
+    assert recorder.fits and len(recorder.fits) == result["n_fits"]
+    for test_rows in tests:
+        train_rows = set(range(n)) - test_rows
+        # no model that predicts a row of this fold's training part (tuning)
+        # or of its test part (scoring) was fitted on a row of the test part
+        mine = [(fit, rows) for fit, rows in recorder.predictions if fit <= train_rows]
+        tuning = [(fit, rows) for fit, rows in mine if rows <= train_rows]
+        scoring = [(fit, rows) for fit, rows in mine if rows == test_rows]
+        assert tuning and all(
+            fit < train_rows and not fit & rows for fit, rows in tuning
+        )
+        # the test fold is predicted only by models fitted on the whole
+        # training part: log loss, balanced, and the tuned arms' new points
+        assert 2 <= len(scoring) <= 4 and all(fit == train_rows for fit, _ in scoring)
+    for fold in result["backends"]["xgboost"]["folds"]:
+        assert fold["chosen"]["name"] in {c["name"] for c in result["grid"]}
+        assert set(fold["inner_pr_auc"]) == {c["name"] for c in result["grid"]}
+
+
+def _numbers(results):
+    """results.json without what a run's timing and process layout change."""
+    volatile = {"fit_s", "total_s", "processes", "threads_per_fit", "n_jobs"}
+
+    def strip(obj):
+        if isinstance(obj, dict):
+            return {k: strip(v) for k, v in obj.items() if k not in volatile}
+        if isinstance(obj, list):
+            return [strip(v) for v in obj]
+        return obj
+
+    out = strip(results)
+    for arm in out["backends"]["xgboost"]["summary"]["arms"].values():
+        arm.pop("fit_s", None)
+    return out
+
+
+def test_parallel_fits_give_the_serial_run_s_numbers(tmp_path, capsys):
+    data = tmp_path / "small.csv"
+    _write_csv(data, n_samples=400)
+    runs = {}
+    for n_jobs in ("1", "2"):
+        out = tmp_path / f"r{n_jobs}"
+        argv = ["compare", str(data), "--target", "label", "--out", str(out)]
+        argv += ["--n-estimators", "8", "--cv", "3", "--inner-cv", "2", "--quiet"]
+        argv += ["--alpha", "none,0.25", "--gamma", "2", "--n-jobs", n_jobs]
+        assert main(argv) == 0
+        runs[n_jobs] = json.loads((out / "results.json").read_text())
+    capsys.readouterr()
+    assert (runs["1"]["processes"], runs["2"]["processes"]) == (1, 2)
+    assert runs["1"]["threads_per_fit"] == runs["2"]["threads_per_fit"] == 1
+    assert _numbers(runs["1"]) == _numbers(runs["2"])  # bit for bit
+
+
+def test_time_budget_keeps_the_finished_outer_folds(monkeypatch):
+    from types import SimpleNamespace
+
+    from focalboost.cli import _compare
+    from focalboost.cli._compare import run_compare
+
+    clock = [0.0]
+    monkeypatch.setattr(
+        _compare, "time", SimpleNamespace(perf_counter=lambda: clock[0])
     )
-    # the test fold is predicted only by models fitted on the whole training part
-    assert len(scoring) == len(grid) + 1
-    assert all(fit == train_rows for fit, _ in scoring)
-    assert fold["chosen"]["name"] in {c.name for c in grid}
-    assert set(fold["inner_pr_auc"]) == {c.name for c in grid}
+
+    def one_second_fits(backend, **params):
+        clock[0] += 1.0  # every fit "takes" one second
+        return make_estimator(backend, **params)
+
+    X, y = make_classification(300, n_features=4, weights=[0.8], random_state=0)
+    kwargs = dict(kind="binary", alphas=[None], gammas=[2.0], cv=4, inner_cv=2)
+    kwargs.update(n_estimators=3, n_jobs=1, factory=one_second_fits)
+    # a fold: 3 configs x 2 inner fits, 2 to 3 outer fits: 8 or 9 "seconds"
+    result = run_compare(X, y, time_budget=20, **kwargs)
+    folds = result["backends"]["xgboost"]["folds"]
+    assert [f["outer_fold"] for f in folds] == [0, 1]
+    assert result["stopped"] == {
+        "time_budget_s": 20,
+        "outer_folds_done": {"xgboost": 2},
+        "outer_folds_planned": 4,
+    }
+    assert result["backends"]["xgboost"]["summary"]["verdicts"][0]["n"] == 2
+    clock[0] = 0.0
+    assert run_compare(X, y, time_budget=1000, **kwargs)["stopped"] is None
+    clock[0] = 0.0
+    with pytest.raises(_compare.TimeBudgetError, match="finished 0 outer fold"):
+        run_compare(X, y, time_budget=3, **kwargs)

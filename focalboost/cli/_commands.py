@@ -273,10 +273,15 @@ def _check_counts(y, kind, names, cv, inner_cv) -> None:
 
 
 def _compare_options(args) -> dict:
-    _check_positive(args.cv, "--cv", 2)
-    _check_positive(args.inner_cv, "--inner-cv", 2)
+    for option in ("cv", "inner_cv"):
+        if getattr(args, option) is not None:
+            _check_positive(getattr(args, option), "--" + option.replace("_", "-"), 2)
     _check_positive(args.repeats, "--repeats")
     _check_positive(args.n_estimators, "--n-estimators")
+    if args.n_jobs is not None and args.n_jobs != -1:
+        _check_positive(args.n_jobs, "--n-jobs")
+    if args.time_budget is not None and not args.time_budget > 0:
+        raise UsageError(f"--time-budget must be > 0 seconds; got {args.time_budget}")
     backends = list(dict.fromkeys(_split_list(args.backend, "--backend")))
     unknown = [b for b in backends if b not in ("xgboost", "lightgbm")]
     if unknown:
@@ -299,36 +304,46 @@ def _compare_options(args) -> dict:
 
 def run_compare_command(args: argparse.Namespace) -> int:
     """Run ``focalboost compare``; return the exit code."""
-    from ._compare import make_grid, run_compare
+    from .._kernels import kernel_summary
+    from ._compare import TimeBudgetError, default_folds, make_grid, run_compare
     from ._report import format_text, write_report
 
     options = _compare_options(args)
     X, labels, features, target, description = _load_compare(args.data, args.target)
     columns = _split_list(target, "--target")
     y, kind, names, target_text = _compare_target(args, labels, target, columns)
-    _check_counts(y, kind, names, args.cv, args.inner_cv)
+    n_outputs = 1 if kind == "binary" else len(names)
+    auto_cv, auto_inner = default_folds(len(y), int(X.shape[1]), n_outputs)
+    cv = auto_cv if args.cv is None else args.cv
+    inner_cv = auto_inner if args.inner_cv is None else args.inner_cv
+    _check_counts(y, kind, names, cv, inner_cv)
     grid = make_grid(options["alphas"], options["gammas"])
     print(
         f"Data: {description}; {len(y)} rows, {X.shape[1]} features, {target_text}. "
         f"{kind} target; {', '.join(options['backends'])}; {args.n_estimators} "
-        f"rounds; {args.cv}-fold CV x {args.repeats} repeat(s), {args.inner_cv}-fold "
-        f"inner CV over {len(grid)} focal grid points.\n",
+        f"rounds; {cv}-fold CV x {args.repeats} repeat(s), {inner_cv}-fold "
+        f"inner CV over {len(grid)} focal grid points.\n"
+        f"Objective kernel: {kernel_summary()}.",
         flush=True,
     )
-    result = run_compare(
-        X,
-        y,
-        kind=kind,
-        cv=args.cv,
-        repeats=args.repeats,
-        inner_cv=args.inner_cv,
-        n_estimators=args.n_estimators,
-        seed=args.seed,
-        device=args.device,
-        n_jobs=args.n_jobs,
-        progress=None if args.quiet else sys.stderr,
-        **options,
-    )
+    try:
+        result = run_compare(
+            X,
+            y,
+            kind=kind,
+            cv=cv,
+            repeats=args.repeats,
+            inner_cv=inner_cv,
+            n_estimators=args.n_estimators,
+            seed=args.seed,
+            device=args.device,
+            n_jobs=args.n_jobs,
+            time_budget=args.time_budget,
+            progress=None if args.quiet else sys.stderr,
+            **options,
+        )
+    except TimeBudgetError as exc:
+        raise UsageError(str(exc)) from None
     config = {
         "command": "compare",
         "data": description,
@@ -341,11 +356,15 @@ def run_compare_command(args: argparse.Namespace) -> int:
         "n_features": int(X.shape[1]),
         "device": args.device,
         "n_jobs": args.n_jobs,
+        "processes": result["processes"],
+        "threads_per_fit": result["threads_per_fit"],
+        "kernel": kernel_summary(),
         "n_estimators": args.n_estimators,
-        "cv": args.cv,
+        "cv": cv,
         "repeats": args.repeats,
-        "inner_cv": args.inner_cv,
+        "inner_cv": inner_cv,
         "seed": args.seed,
+        "time_budget": args.time_budget,
         "balanced_rule": (
             "alpha='balanced', gamma=0 (per-label class weights)"
             if kind == "multilabel"
@@ -359,12 +378,19 @@ def run_compare_command(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot write the report to {args.out!r}: {exc}") from None
     print(format_text(result, config))
-    print(f"{result['total_s']:.1f} s in all.")
-    where = os.path.join(args.out, "report.md")
+    print(
+        f"{result['total_s']:.1f} s in all: {result['n_fits']} fits in "
+        f"{result['processes']} process(es) x {result['threads_per_fit']} "
+        "thread(s) per fit."
+    )
+    where = os.path.join(args.out, "report.html")
     if written["note"]:
-        print(f"Report: {where} (no plots: {written['note']})")
+        print(f"Report: {where} (no plots: {written['note']}), report.md, results.json")
     else:
-        print(f"Report: {where}, results.json and {len(written['plots'])} plots")
+        print(
+            f"Report: {where} (open it in a browser), report.md, results.json "
+            f"and {len(written['plots'])} plots"
+        )
     return 0
 
 

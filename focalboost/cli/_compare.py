@@ -1,6 +1,6 @@
 """``focalboost compare``: does focal loss help on this data? Nested CV and a verdict.
 
-Three arms per backend, scored on the outer folds of a repeated stratified
+Four arms per backend, scored on the outer folds of a repeated stratified
 k-fold cross-validation:
 
 ``log loss``
@@ -9,26 +9,37 @@ k-fold cross-validation:
     The class-weighted log loss: balanced sample weights (binary and
     multiclass), or ``alpha="balanced", gamma=0`` for a multi-label target
     (per-label class weights; one row weight cannot balance every label).
+``alpha-weighted log loss (tuned)``
+    ``alpha`` chosen among the grid's points with ``gamma=0``: the class
+    weight of focal loss without its focusing term.
 ``focal (tuned)``
-    ``alpha`` and ``gamma`` chosen on the grid by PR-AUC of out-of-fold
-    predictions of an inner stratified k-fold of each outer *training* part;
-    the grid holds ``gamma=0`` (and ``alpha=None, gamma=0`` is the log loss
-    itself), so tuning can fall back to the log loss. The outer test fold is
-    never used to choose anything.
+    ``alpha`` and ``gamma`` chosen on the whole grid.
 
-Every grid point is also fitted on each outer training part and scored on its
-test fold: that secondary table is optimistic for whichever point looks best.
-Tuned focal is compared with each baseline by the Nadeau-Bengio corrected
-resampled t-test on the paired outer-fold PR-AUC differences
-(:func:`focalboost.metrics.corrected_resampled_ttest`). Everything here uses
-the public estimators; the command only parses arguments and prints.
+Both tuned arms choose by the PR-AUC of out-of-fold predictions of an inner
+stratified k-fold of each outer *training* part; the grid holds ``gamma=0``
+(and ``alpha=None, gamma=0`` is the log loss itself, which wins ties), so
+tuning can fall back to the log loss. The outer test fold is never used to
+choose anything. Tuned focal is compared with each other arm by the
+Nadeau-Bengio corrected resampled t-test on the paired outer-fold PR-AUC
+differences (:func:`focalboost.metrics.corrected_resampled_ttest`); "focal
+(tuned) vs alpha-weighted log loss (tuned)" asks whether the focusing term
+itself helps.
+
+The fits are independent: they run in worker processes, each fit with few
+threads (:func:`plan_workers`), scheduled outer fold by outer fold, and give
+the numbers of a serial run with the same seed. Everything here uses the
+public estimators; the command only parses arguments and prints.
 """
 
 from __future__ import annotations
 
+import heapq
+import math
+import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 import numpy as np
@@ -40,17 +51,29 @@ __all__ = [
     "ARMS",
     "Config",
     "Progress",
-    "evaluate_fold",
+    "default_folds",
     "fmt_alpha",
     "make_estimator",
     "make_grid",
     "outer_splits",
+    "plan_workers",
     "run_compare",
     "summarise",
 ]
 
-#: The arms of the verdict, in table order.
-ARMS = ("log loss", "balanced log loss", "focal (tuned)")
+#: The arms, in table order.
+ARMS = (
+    "log loss",
+    "balanced log loss",
+    "alpha-weighted log loss (tuned)",
+    "focal (tuned)",
+)
+#: The verdicts: tuned focal against each other arm, in this order.
+VERDICT_PAIRS = (
+    ("focal (tuned)", "log loss"),
+    ("focal (tuned)", "alpha-weighted log loss (tuned)"),
+    ("focal (tuned)", "balanced log loss"),
+)
 #: Per-fold scores summarised as mean and standard deviation.
 SUMMARY_METRICS = {
     "binary": (
@@ -68,6 +91,14 @@ SUMMARY_METRICS = {
 }
 #: Significance level of the verdict.
 LEVEL = 0.05
+#: A fit gets one thread per this many cells (rows x features x outputs) of
+#: its training part, at least one: below that a thread costs more in
+#: start-up and synchronisation than it saves, and a process per fit uses
+#: the cores better.
+CELLS_PER_THREAD = 2_000_000
+#: Above this many cells (rows x features x outputs) of the whole data, the
+#: default folds are 3 outer x 2 inner instead of 5 x 3 (:func:`default_folds`).
+LARGE_CELLS = 2_000_000
 
 
 def make_estimator(
@@ -172,6 +203,68 @@ def balanced_config(kind: str) -> Config:
     return Config("balanced log loss", None, 0.0, weighted=True)
 
 
+def default_folds(n_samples: int, n_features: int, n_outputs: int) -> tuple[int, int]:
+    """Return the default ``(cv, inner_cv)`` of a data set of this size.
+
+    5 outer x 3 inner folds; 3 x 2 above :data:`LARGE_CELLS` cells
+    (rows x features x outputs, the outputs being the labels of a multi-label
+    target or the classes of a multiclass one): the fits cost in proportion
+    to the cells, and 3 x 2 folds need 0.4 times the fits of 5 x 3.
+
+    Examples
+    --------
+    >>> default_folds(4898, 11, 1)
+    (5, 3)
+    >>> default_folds(1702, 1001, 25)
+    (3, 2)
+    """
+    if n_samples * n_features * max(n_outputs, 1) > LARGE_CELLS:
+        return 3, 2
+    return 5, 3
+
+
+def plan_workers(n_jobs: int | None, cells: int, n_fits: int) -> tuple[int, int]:
+    """Return ``(processes, threads per fit)`` for ``n_jobs`` cores in all.
+
+    A fit gets one thread per :data:`CELLS_PER_THREAD` cells of its training
+    part (at least one, at most ``n_jobs``); the cores left run other fits in
+    parallel processes, never more processes than fits.
+
+    Parameters
+    ----------
+    n_jobs : int or None
+        Cores to use in all; None or -1: every core this process may use.
+    cells : int
+        Rows x features x outputs of one (outer) training part.
+    n_fits : int
+        Fits to run.
+
+    Returns
+    -------
+    processes, threads : int
+
+    Examples
+    --------
+    >>> plan_workers(2, 3918 * 11, 170)
+    (2, 1)
+    >>> plan_workers(8, 6_000_000, 170)
+    (2, 3)
+    >>> plan_workers(1, 6_000_000, 170)
+    (1, 1)
+    """
+    total = _cores(n_jobs)
+    threads = int(min(total, max(1, math.ceil(cells / CELLS_PER_THREAD))))
+    return max(1, min(total // threads, n_fits)), threads
+
+
+def _cores(n_jobs: int | None) -> int:
+    if n_jobs is not None and n_jobs > 0:
+        return int(n_jobs)
+    from joblib import cpu_count  # affinity and cgroup CPU quotas
+
+    return max(1, int(cpu_count()))
+
+
 def _stratum(y, kind):
     """Return what the splits stratify on: the labels, or the rarest label."""
     if kind != "multilabel":
@@ -189,15 +282,17 @@ def outer_splits(y, kind, cv, repeats, seed) -> list[tuple[np.ndarray, np.ndarra
 
 
 class Progress:
-    """A plain-text progress bar on a stream (stderr).
+    """A plain-text progress bar on a stream (stderr), with the time left.
 
     On a terminal the bar is redrawn in place after every fit; otherwise one
-    line is written per finished outer fold, so logs stay readable.
+    line is written per finished outer fold, so logs stay readable. The time
+    left is the elapsed time scaled by the work left (fits weighted by their
+    training rows).
 
     Parameters
     ----------
     total : int
-        Number of fits.
+        Number of fits (an estimate while the tuned fits are not known).
     stream : file-like or None
         Where to write; None disables the bar.
     """
@@ -206,27 +301,37 @@ class Progress:
         self.total = total
         self.stream = stream
         self.done = 0
+        self.work_total = 0.0
+        self.work_done = 0.0
         self.start = time.perf_counter()
         self.tty = bool(stream is not None and stream.isatty())
 
     def _bar(self) -> str:
         width = 24
-        filled = width * self.done // max(self.total, 1)
+        total = max(self.total, self.done, 1)
+        filled = width * self.done // total
         elapsed = time.perf_counter() - self.start
+        left = ""
+        if 0 < self.work_done < self.work_total:
+            rest = elapsed * (self.work_total - self.work_done) / self.work_done
+            left = f", ~{rest:.0f} s left"
         return (
-            f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
-            f"fits {elapsed:5.1f} s"
+            f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{total} "
+            f"fits {elapsed:5.1f} s{left}"
         )
 
-    def fit_done(self, label: str) -> None:
+    def fit_done(self, label: str, work: float = 0.0) -> None:
         """Count one fit; redraw the bar on a terminal.
 
         Parameters
         ----------
         label : str
-            What is being fitted.
+            What was fitted.
+        work : float, default=0.0
+            Its share of the work (training rows).
         """
         self.done += 1
+        self.work_done += work
         if self.stream is not None and self.tty:
             self.stream.write(f"\rcompare {self._bar()}  {label:<34}")
             self.stream.flush()
@@ -255,88 +360,269 @@ def _rows(X, idx: np.ndarray):
     return X.iloc[idx] if hasattr(X, "iloc") else X[idx]
 
 
+# ------------------------------------------------------------------ the fits
 @dataclass
-class FoldSetup:
-    """Everything one fold's fits share."""
+class Plan:
+    """What every fit needs; sent once to each worker process."""
 
     X: Any
     y: np.ndarray
     kind: str
-    backend: str
+    folds: list  # (train, test, inner pairs) per outer fold
+    configs: dict
     fit_params: dict
     factory: Callable
-    bar: Progress
-    inner_cv: int
-    seed: int
 
 
-def _fit_predict(s: FoldSetup, config: Config, fit_idx, predict_idx):
-    """Fit ``config`` on rows ``fit_idx``; return probabilities of ``predict_idx``."""
+#: The plan of this worker process (set by :func:`_init_worker`).
+_PLAN: Plan | None = None
+
+
+def _init_worker(plan: Plan) -> None:
+    global _PLAN
+    _PLAN = plan
+
+
+def run_task(plan: Plan, task: tuple) -> tuple[np.ndarray, float]:
+    """Fit one configuration on one part; return its probabilities and fit time.
+
+    ``task`` is ``(backend, outer fold, config name, part)``: ``part`` an
+    inner fold (fit on the rest of the outer training part, predict that
+    inner fold), or -1 (fit on the outer training part, predict its test fold).
+    """
     from sklearn.utils.class_weight import compute_sample_weight
 
-    clf = s.factory(s.backend, alpha=config.alpha, gamma=config.gamma, **s.fit_params)
-    y = s.y[fit_idx]
+    backend, k, name, part = task
+    train, test, inner = plan.folds[k]
+    if part < 0:
+        fit_idx, pred_idx = train, test
+    else:
+        fit_idx, pred_idx = train[inner[part][0]], train[inner[part][1]]
+    config = plan.configs[name]
+    clf = plan.factory(
+        backend, alpha=config.alpha, gamma=config.gamma, **plan.fit_params
+    )
+    y = plan.y[fit_idx]
     weight = compute_sample_weight("balanced", y) if config.weighted else None
     start = time.perf_counter()
-    clf.fit(_rows(s.X, fit_idx), y, sample_weight=weight)
+    clf.fit(_rows(plan.X, fit_idx), y, sample_weight=weight)
     fit_s = time.perf_counter() - start
-    s.bar.fit_done(f"{s.backend} {config.name}")
-    proba = clf.predict_proba(_rows(s.X, predict_idx))
-    return (proba[:, 1] if s.kind == "binary" else proba), fit_s
+    proba = clf.predict_proba(_rows(plan.X, pred_idx))
+    return (proba[:, 1] if plan.kind == "binary" else proba), fit_s
 
 
-def _out_of_fold(s: FoldSetup, config: Config, train, inner):
-    """Out-of-fold probabilities of ``config`` on the training part ``train``."""
-    parts = [_fit_predict(s, config, train[a], train[b])[0] for a, b in inner]
+def _worker_task(task: tuple) -> tuple[np.ndarray, float]:
+    assert _PLAN is not None
+    return run_task(_PLAN, task)
+
+
+class _InProcess:
+    """An executor that runs each task at once in this process."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+
+    def submit(self, task: tuple) -> Future:
+        future: Future = Future()
+        future.set_result(run_task(self.plan, task))
+        return future
+
+    def shutdown(self, cancel_futures: bool = False) -> None:
+        """Nothing to stop."""
+
+
+class _Pool:
+    """Worker processes (spawned) with few threads each and no spinning.
+
+    The threads of each fit follow the plan; ``OMP_NUM_THREADS`` of the
+    workers is set to the same number (BLAS and OpenMP do not oversubscribe)
+    and ``OMP_WAIT_POLICY`` to PASSIVE unless the user set it, so idle
+    OpenMP threads sleep instead of spinning against other work.
+    """
+
+    def __init__(self, plan: Plan, processes: int, threads: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        env = {"OMP_NUM_THREADS": str(threads)}
+        if "OMP_WAIT_POLICY" not in os.environ:
+            env["OMP_WAIT_POLICY"] = "PASSIVE"
+        self._saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)  # read by the workers when they start
+        self.executor = ProcessPoolExecutor(
+            max_workers=processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(plan,),
+        )
+
+    def submit(self, task: tuple) -> Future:
+        return self.executor.submit(_worker_task, task)
+
+    def shutdown(self, cancel_futures: bool = False) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=cancel_futures)
+        for key, value in self._saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@dataclass
+class _Fold:
+    """Bookkeeping of one (backend, outer fold) while its fits run."""
+
+    backend: str
+    k: int
+    inner_left: set = field(default_factory=set)
+    outer_left: set = field(default_factory=set)
+    results: dict = field(default_factory=dict)
+    chosen: dict | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.chosen is not None and not self.inner_left and not self.outer_left
+
+
+def _choose(fold: _Fold, plan: Plan, grid: list[Config]) -> dict:
+    """Tune on the inner out-of-fold predictions: both tuned arms' grid points."""
+    y_train = plan.y[plan.folds[fold.k][0]]
+    score = {
+        c.name: primary_score(plan.kind, y_train, _oof(fold, plan, c.name))
+        for c in grid
+    }
+    focal = max(grid, key=lambda c: score[c.name])  # first of the best
+    alpha = max((c for c in grid if c.gamma == 0), key=lambda c: score[c.name])
+    return {"focal (tuned)": focal, "alpha": alpha, "inner_pr_auc": score}
+
+
+def _oof(fold: _Fold, plan: Plan, name: str) -> np.ndarray:
+    """Out-of-fold probabilities of ``name`` on the outer training part."""
+    train, _, inner = plan.folds[fold.k]
+    parts = [fold.results[name, i][0] for i in range(len(inner))]
     oof = np.empty((len(train),) + parts[0].shape[1:])
     for (_, b), part in zip(inner, parts, strict=True):
         oof[b] = part
     return oof
 
 
-def evaluate_fold(s: FoldSetup, grid, train, test, at_precision, at_recall) -> dict:
-    """Tune on ``train`` only, then score every arm and grid point on ``test``.
-
-    The inner folds split ``train``; the outer fits use all of ``train``;
-    ``test`` rows are only ever predicted by those outer fits.
-    """
-    from sklearn.model_selection import StratifiedKFold
-
-    inner_cv = StratifiedKFold(s.inner_cv, shuffle=True, random_state=s.seed + 1)
-    inner = list(inner_cv.split(np.zeros(len(train)), _stratum(s.y[train], s.kind)))
-    balanced = balanced_config(s.kind)
-    oof = {c.name: _out_of_fold(s, c, train, inner) for c in [*grid, balanced]}
-    y_train, y_test = s.y[train], s.y[test]
-    inner_score = {c.name: primary_score(s.kind, y_train, oof[c.name]) for c in grid}
-    chosen = max(grid, key=lambda c: inner_score[c.name])  # first of the best
-    scores, grid_scores = {}, {}
-    for config in [*grid, balanced]:
-        proba, fit_s = _fit_predict(s, config, train, test)
+def _score_fold(fold: _Fold, plan: Plan, grid, balanced, at_precision, at_recall):
+    """Score every arm of a finished fold on its test part."""
+    train, test, _ = plan.folds[fold.k]
+    y_train, y_test = plan.y[train], plan.y[test]
+    chosen = fold.chosen
+    arms_config = {
+        "log loss": grid[0],
+        "balanced log loss": balanced,
+        "alpha-weighted log loss (tuned)": chosen["alpha"],
+        "focal (tuned)": chosen["focal (tuned)"],
+    }
+    scores, probas = {}, {}
+    for arm, config in arms_config.items():
+        proba, fit_s = fold.results[config.name, -1]
+        probas[arm] = proba
+        oof = _oof(fold, plan, config.name) if plan.kind == "binary" else None
         got = fold_scores(
-            s.kind, y_test, proba, y_train, oof[config.name], at_precision, at_recall
+            plan.kind, y_test, proba, y_train, oof, at_precision, at_recall
         )
         got["fit_s"] = fit_s
-        if config is balanced:
-            scores["balanced log loss"] = got
-            continue
-        grid_scores[config.name] = got["pr_auc"]
-        if config is grid[0]:
-            scores["log loss"] = got
-        if config is chosen:
-            scores["focal (tuned)"] = got
+        scores[arm] = got
+
+    def point(c: Config) -> dict:
+        return {"alpha": c.alpha, "gamma": c.gamma, "name": c.name}
+
     return {
-        "chosen": {"alpha": chosen.alpha, "gamma": chosen.gamma, "name": chosen.name},
-        "inner_pr_auc": inner_score,
+        "chosen": point(chosen["focal (tuned)"]),
+        "chosen_alpha": point(chosen["alpha"]),
+        "inner_pr_auc": chosen["inner_pr_auc"],
         "arms": scores,
-        "grid_pr_auc": grid_scores,
         "n_train": int(len(train)),
         "n_test": int(len(test)),
+        "_proba": probas,
     }
 
 
-def fits_per_fold(grid, inner_cv) -> int:
-    """Fits of one outer fold of one backend: every config inner and outer."""
-    return (len(grid) + 1) * (inner_cv + 1)
+def _run_fits(plan, backends, grid, balanced, executor, n_slots, budget_s, bar):
+    """Run the fits fold by fold; return the finished folds and whether cut."""
+    n_inner = len(plan.folds[0][2])
+    order = [(b, k) for b in backends for k in range(len(plan.folds))]
+    folds = {key: _Fold(*key) for key in order}
+    inner_names = [c.name for c in grid]
+    if plan.kind == "binary":  # its thresholds come from out-of-fold predictions
+        inner_names.append(balanced.name)
+    inner_names = list(dict.fromkeys(inner_names))
+    queue: list = []
+    seq = 0
+
+    def push(rank, task):
+        nonlocal seq
+        heapq.heappush(queue, (rank, seq, task))
+        seq += 1
+
+    def work(task) -> float:
+        train, _, inner = plan.folds[task[1]]
+        return float(len(train) if task[3] < 0 else len(inner[task[3]][0]))
+
+    for rank, (b, k) in enumerate(order):
+        fold = folds[b, k]
+        for name in inner_names:
+            for i in range(n_inner):
+                fold.inner_left.add((name, i))
+                push(rank, (b, k, name, i))
+        for name in dict.fromkeys([grid[0].name, balanced.name]):
+            fold.outer_left.add((name, -1))
+            push(rank, (b, k, name, -1))
+    # the tuned arms' outer fits are not known yet: count 2 per fold
+    bar.total = len(queue) + 2 * len(order)
+    bar.work_total = sum(work(t) for *_, t in queue) + 2 * sum(
+        len(plan.folds[k][0]) for _, k in order
+    )
+    running: dict = {}
+    cut = False
+    start = time.perf_counter()
+    try:
+        while queue or running:
+            while queue and len(running) < n_slots and not cut:
+                rank, _, task = heapq.heappop(queue)
+                running[executor.submit(task)] = (rank, task)
+            if not running:
+                break
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for future in finished:
+                rank, task = running.pop(future)
+                b, k, name, part = task
+                fold = folds[b, k]
+                fold.results[name, part] = future.result()
+                (fold.inner_left if part >= 0 else fold.outer_left).discard(
+                    (name, part)
+                )
+                bar.fit_done(f"{b} {name}", work(task))
+                if part >= 0 and not fold.inner_left and fold.chosen is None:
+                    fold.chosen = _choose(fold, plan, grid)
+                    picked = [fold.chosen["alpha"], fold.chosen["focal (tuned)"]]
+                    new = [
+                        c.name
+                        for c in dict.fromkeys(picked)
+                        if (c.name, -1) not in fold.results
+                        and (c.name, -1) not in fold.outer_left
+                    ]
+                    bar.total += len(new) - 2
+                    bar.work_total += (len(new) - 2) * len(plan.folds[k][0])
+                    for new_name in new:
+                        fold.outer_left.add((new_name, -1))
+                        push(rank, (b, k, new_name, -1))
+                if fold.done:
+                    bar.step_done(f"{b} outer fold {k + 1}/{len(plan.folds)} done")
+            if budget_s is not None and time.perf_counter() - start > budget_s:
+                cut = True
+                queue.clear()
+    finally:
+        executor.shutdown(cancel_futures=True)
+    done = {
+        b: [folds[b, k] for k in range(len(plan.folds)) if folds[b, k].done]
+        for b in backends
+    }
+    return done, cut
 
 
 def run_compare(
@@ -356,6 +642,7 @@ def run_compare(
     n_jobs: int | None = None,
     at_precision: float = 0.5,
     at_recall: float = 0.5,
+    time_budget: float | None = None,
     progress: TextIO | None = None,
     factory: Callable = make_estimator,
 ) -> dict:
@@ -376,46 +663,119 @@ def run_compare(
         The focal grid (``gamma=0`` and ``alpha=None`` are always added).
     cv, repeats, inner_cv : int
         Outer folds, repeats of the outer k-fold, inner folds.
-    n_estimators, seed, device, n_jobs
+    n_estimators, seed, device : int, int, str or None
         Estimator settings of every fit.
+    n_jobs : int or None, default=None
+        Cores in all (None or -1: every core); split into processes and
+        threads per fit by :func:`plan_workers`.
     at_precision, at_recall : float
         Binary targets: recall at this precision, precision at this recall
         (thresholds chosen on the training part's out-of-fold predictions).
+    time_budget : float or None, default=None
+        Seconds: start no fit after this; the verdict uses the outer folds
+        finished by then (at least 2 per backend are needed).
     progress : file-like or None
         Stream of the progress bar.
     factory : callable
-        ``factory(backend, alpha=, gamma=, **settings)``: an estimator.
+        ``factory(backend, alpha=, gamma=, **settings)``: an estimator. It
+        must be picklable (a module-level function) when fits run in worker
+        processes.
 
     Returns
     -------
     dict
         ``grid``, ``splits`` (test indices), ``folds`` and ``summary`` per
-        backend (see :func:`summarise`), ``total_s``.
+        backend (see :func:`summarise`), ``total_s``, ``n_fits``,
+        ``processes``, ``threads_per_fit`` and ``stopped`` (None, or how many
+        outer folds the time budget left).
     """
+    from sklearn.model_selection import StratifiedKFold
+
     start = time.perf_counter()
     grid = make_grid(alphas, gammas)
+    balanced = balanced_config(kind)
     splits = outer_splits(y, kind, cv, repeats, seed)
-    total = len(backends) * len(splits) * fits_per_fold(grid, inner_cv)
-    bar = Progress(total, progress)
-    fit_params = dict(n_estimators=n_estimators, seed=seed, device=device)
-    fit_params["n_jobs"] = n_jobs
+    inner_cv_split = StratifiedKFold(inner_cv, shuffle=True, random_state=seed + 1)
+    folds = [
+        (
+            train,
+            test,
+            list(inner_cv_split.split(np.zeros(len(train)), _stratum(y[train], kind))),
+        )
+        for train, test in splits
+    ]
+    if y.ndim == 2:
+        n_outputs = int(y.shape[1])
+    else:
+        n_outputs = int(np.max(y)) + 1 if kind == "multiclass" else 1
+    cells = len(splits[0][0]) * int(X.shape[1]) * n_outputs
+    n_fits = len(backends) * len(splits) * (len(grid) + 1) * (inner_cv + 1)
+    processes, threads = plan_workers(n_jobs, cells, n_fits)
+    plan = Plan(
+        X,
+        y,
+        kind,
+        folds,
+        {c.name: c for c in [*grid, balanced]},
+        dict(n_estimators=n_estimators, seed=seed, device=device, n_jobs=threads),
+        factory,
+    )
+    bar = Progress(n_fits, progress)
+    if processes == 1 and threads == 1:
+        executor: Any = _InProcess(plan)
+    else:
+        executor = _Pool(plan, processes, threads)
+    done, cut = _run_fits(
+        plan, backends, grid, balanced, executor, 2 * processes, time_budget, bar
+    )
+    bar.close()
     out: dict[str, Any] = {"grid": [c.__dict__ for c in grid], "backends": {}}
     for backend in backends:
-        s = FoldSetup(X, y, kind, backend, fit_params, factory, bar, inner_cv, seed)
-        folds = []
-        for k, (train, test) in enumerate(splits):
-            fold = evaluate_fold(s, grid, train, test, at_precision, at_recall)
-            folds.append(fold)
-            pr = fold["arms"]["focal (tuned)"]["pr_auc"]
-            bar.step_done(
-                f"{backend} fold {k + 1}/{len(splits)}: focal (tuned) "
-                f"{fold['chosen']['name']}, PR-AUC {pr:.3f}"
+        if len(done[backend]) < 2:
+            raise TimeBudgetError(
+                f"--time-budget {time_budget:g} s finished "
+                f"{len(done[backend])} outer fold(s) of {backend}; the verdict "
+                f"needs 2 (this run needed {time.perf_counter() - start:.0f} s "
+                "for what it did; give a larger budget or smaller --cv, "
+                "--inner-cv or --n-estimators)"
             )
-        out["backends"][backend] = {"folds": folds, "summary": summarise(folds, kind)}
-    bar.close()
+        scored = [
+            _score_fold(f, plan, grid, balanced, at_precision, at_recall)
+            for f in done[backend]
+        ]
+        probas = [s.pop("_proba") for s in scored]
+        for f, s in zip(done[backend], scored, strict=True):
+            s["outer_fold"] = f.k
+        out["backends"][backend] = {
+            "folds": scored,
+            "summary": summarise(scored, kind),
+            # pooled outer test-fold predictions (plots; not stored in JSON)
+            "pooled": {
+                "y": np.concatenate([y[folds[f.k][1]] for f in done[backend]]),
+                "proba": {
+                    arm: np.concatenate([p[arm] for p in probas]) for arm in ARMS
+                },
+            },
+        }
     out["splits"] = [test.tolist() for _, test in splits]
+    out["n_fits"] = bar.done
+    out["processes"] = processes
+    out["threads_per_fit"] = threads
+    out["stopped"] = (
+        {
+            "time_budget_s": time_budget,
+            "outer_folds_done": {b: len(v) for b, v in done.items()},
+            "outer_folds_planned": len(splits),
+        }
+        if cut and any(len(v) < len(splits) for v in done.values())
+        else None
+    )
     out["total_s"] = time.perf_counter() - start
     return out
+
+
+class TimeBudgetError(RuntimeError):
+    """The time budget ended before two outer folds finished."""
 
 
 def _compare(folds, first: str, second: str) -> dict:
@@ -457,19 +817,21 @@ def summarise(folds: list[dict], kind: str) -> dict:
         if kind != "binary":
             per = np.array([r["per_column_pr_auc"] for r in rows], dtype=float)
             arms[arm]["per_column_pr_auc"] = np.nanmean(per, axis=0).tolist()
-    grid = {
-        name: float(np.mean([f["grid_pr_auc"][name] for f in folds]))
-        for name in folds[0]["grid_pr_auc"]
+    inner = {
+        name: float(np.mean([f["inner_pr_auc"][name] for f in folds]))
+        for name in folds[0]["inner_pr_auc"]
     }
-    chosen: dict[str, int] = {}
-    for f in folds:
-        chosen[f["chosen"]["name"]] = chosen.get(f["chosen"]["name"], 0) + 1
+
+    def count(key: str) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for f in folds:
+            out[f[key]["name"]] = out.get(f[key]["name"], 0) + 1
+        return out
+
     return {
         "arms": arms,
-        "grid_pr_auc": grid,
-        "chosen": chosen,
-        "verdicts": [
-            _compare(folds, "focal (tuned)", "log loss"),
-            _compare(folds, "focal (tuned)", "balanced log loss"),
-        ],
+        "inner_pr_auc": inner,
+        "chosen": count("chosen"),
+        "chosen_alpha": count("chosen_alpha"),
+        "verdicts": [_compare(folds, a, b) for a, b in VERDICT_PAIRS],
     }

@@ -55,6 +55,12 @@
 #if defined(__x86_64__) || defined(_M_X64) || defined(_M_AMD64)
 #define FOCAL_X86_64 1
 #endif
+#if defined(FOCALBOOST_PORTABLE_ONLY) && defined(__GNUC__) && !defined(__TINYC__)
+/* the strict-C checks: in this configuration the kernel names no GCC/Clang
+ * extension (macros of the system headers, defined above, may) */
+#pragma GCC poison vector_size __builtin_convertvector __builtin_cpu_supports
+#pragma GCC poison __builtin_cpu_init __builtin_sqrt __builtin_nan __builtin_inf
+#endif
 
 /* The kernel once per path (see _simd.h, which declares the types of W
  * lanes and undefines what is set here). The portable path: standard C. */

@@ -563,11 +563,13 @@ _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _HARNESS = os.path.join(_REPO, "tests", "native", "simd_harness.c")
 
 
+@pytest.mark.parametrize("path", ["generic", "portable"])
 @pytest.mark.parametrize("target", ["host", "arm64"])
-def test_vector_header_alone_within_its_bounds(tmp_path, target):
-    """The generic vector path compiled without Python and run natively, and
-    for arm64 (cross compiler + qemu-aarch64-static, where installed): the
-    same C on another instruction set (tests/native/simd_harness.c)."""
+def test_vector_header_alone_within_its_bounds(tmp_path, target, path):
+    """The generic vector path and the portable path compiled without Python
+    and run natively, and for arm64 (cross compiler + qemu-aarch64-static,
+    where installed): the same C on another instruction set
+    (tests/native/simd_harness.c)."""
     import shutil
     import subprocess
 
@@ -583,6 +585,8 @@ def test_vector_header_alone_within_its_bounds(tmp_path, target):
         if cc is None or qemu is None:
             pytest.skip("needs aarch64-linux-gnu-gcc and qemu-aarch64-static")
         run, flags = [qemu], ["-static"]
+    if path == "portable":
+        flags.append("-DPORTABLE")
     exe = tmp_path / "harness"
     subprocess.run(
         [cc, "-O3", *flags, "-I", os.path.join(_REPO, "focalboost"), _HARNESS,

@@ -429,6 +429,42 @@ def test_predictions_are_dask_arrays_equal_to_local(client, local_cls, dask_cls,
     )
 
 
+DASK_PREDICT_KEYWORDS = {
+    "xgboost": [
+        {"output_margin": True},
+        {"iteration_range": (1, 3)},
+        {"pred_leaf": True},
+        {"pred_contribs": True},
+    ],
+    "lightgbm": [
+        {"raw_score": True},
+        {"start_iteration": 1, "num_iteration": 2},
+        {"pred_leaf": True},
+        {"pred_contrib": True},
+    ],
+}
+
+
+@pytest.mark.parametrize("local_cls, dask_cls", PAIRS)
+def test_predict_keywords_as_the_local_estimators(client, local_cls, dask_cls):
+    remote = dask_cls(client=client, n_estimators=4).fit(
+        _place(client, X_Q), _place(client, Y_BIN)
+    )
+    local = remote.to_local()
+    dX = da.from_array(X_Q, chunks=(700, 5))
+    for kwargs in DASK_PREDICT_KEYWORDS[local._metric_backend]:
+        for method in ("predict", "predict_proba", "decision_function"):
+            lazy = getattr(remote, method)(dX, **kwargs)
+            expected = getattr(local, method)(X_Q, **kwargs)
+            assert lazy.shape == expected.shape, (method, kwargs)
+            np.testing.assert_array_equal(lazy.compute(), expected)
+    np.testing.assert_array_equal(remote.apply(dX).compute(), local.apply(X_Q))
+    with pytest.raises(NotImplementedError, match="base_margin"):
+        remote.predict(dX, base_margin=np.zeros(N))
+    with pytest.raises(TypeError, match="unexpected keyword argument 'verbose'"):
+        remote.predict(dX, verbose=True)
+
+
 # ------------------------------------------------------- eval sets (XGBoost)
 def test_xgboost_eval_set_and_early_stopping_as_on_one_machine(client):
     train, valid = slice(0, 1400), slice(1400, None)

@@ -562,7 +562,7 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         given = set(self.booster_params or {}) | set(getattr(self, "_other_params", {}))
         if given & set(aliases) and key not in given:
             return {k: v for k, v in params.items() if k != key}
-        if key in given or key not in params:
+        if key in given:
             return params
         native = max(params[key] * self.hessian_scale_, self._min_child_weight_floor)
         return dict(params, **{key: native})

@@ -808,7 +808,22 @@ def parameters_doc(params: Sequence[Param], indent: str = "    ") -> str:
         lines += textwrap.wrap(
             p.doc, 80, initial_indent="    ", subsequent_indent="    "
         )
+    lines.append("**kwargs")
+    lines += textwrap.wrap(
+        KWARGS_DOC, 80, initial_indent="    ", subsequent_indent="    "
+    )
     return "\n".join(indent + line if line else line for line in lines)
+
+
+#: The ``**kwargs`` entry of every estimator's ``Parameters`` section.
+KWARGS_DOC = (
+    "Other native parameters of the backend, as the backend's scikit-learn "
+    "classifier takes them: kept by ``get_params`` / ``set_params`` (so "
+    "``clone`` and ``GridSearchCV`` keep them) and passed to the booster "
+    "unchanged. A name focalboost owns is refused with what to use instead; "
+    "a name LightGBM does not know is refused (XGBoost warns about unused "
+    "parameters itself)."
+)
 
 
 def native_params(estimator, params: Sequence[Param]) -> dict[str, Any]:

@@ -97,19 +97,6 @@ PARAMS = backend_keywords(
     XGBOOST, inspect.signature(xgb.XGBModel.__init__), "xgboost.XGBClassifier"
 )
 
-#: Native parameters of tree boosters only (not passed to ``gblinear``).
-_TREE_ONLY = frozenset(
-    {
-        "max_depth",
-        "min_child_weight",
-        "subsample",
-        "colsample_bytree",
-        "max_bin",
-        "tree_method",
-        "gamma",
-    }
-)
-
 #: Backend words of the generated docstring sections.
 DOC_WORDS = dict(booster="xgboost.Booster", intercept="the booster's ``base_score``")
 _SECTIONS = estimator_sections(
@@ -265,15 +252,12 @@ default=None
             params["seed"] = seed
         params.update(booster_params)
         if params.get("booster") == "gblinear":
-            # as XGBClassifier: the tree parameters left at their defaults are
-            # not passed to a linear booster (one set by the user is, and
-            # XGBoost says it is not used)
-            defaults = {p.name: p.default for p in self._params}
-            for entry in self._params:
-                if entry.native in _TREE_ONLY and getattr(
-                    self, entry.name
-                ) == defaults.get(entry.name):
-                    params.pop(entry.native, None)
+            raise ValueError(
+                "booster='gblinear' is not supported: focalboost's trees carry "
+                "the focal-optimal intercept and predict in place, which XGBoost's "
+                "linear booster cannot; use booster='gbtree' (the default) or "
+                "'dart'."
+            )
         # focalboost owns these: identity link so that base_score is a margin,
         # and no meaningless default metric.
         params["objective"] = "reg:squarederror"
@@ -337,7 +321,7 @@ default=None
             kwargs["feature_weights"] = np.asarray(feature_weights, dtype=np.float64)
         if self.n_jobs is not None:
             kwargs["nthread"] = self.n_jobs
-        if self.tree_method == "hist" and self._booster() != "gblinear":
+        if self.tree_method == "hist":
             return xgb.QuantileDMatrix(X, ref=ref, max_bin=self.max_bin, **kwargs)
         return xgb.DMatrix(X, **kwargs)
 
@@ -530,8 +514,6 @@ default=None
         )
 
     def _n_splits(self) -> int:
-        if self._booster() == "gblinear":
-            return 1  # a linear booster has no splits to miss
         scores = self.booster_.get_score(importance_type="weight")
         return int(sum(scores.values()))
 

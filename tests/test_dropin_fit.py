@@ -97,7 +97,6 @@ LGB_KEYWORDS = [
     pytest.param(
         {"boosting_type": "goss", "top_rate": 0.1, "learning_rate": 0.5}, id="goss"
     ),
-    pytest.param({"boosting_type": "dart", "drop_rate": 0.3}, id="dart"),
     pytest.param({"subsample_for_bin": 50}, id="subsample_for_bin"),
     pytest.param({"path_smooth": 2.0}, id="kwargs-path_smooth"),
     pytest.param({"min_data_in_leaf": 5}, id="kwargs-min_data_in_leaf"),
@@ -121,6 +120,21 @@ def test_quiet_keywords_do_not_change_the_model(cls):
     a = cls(n_estimators=5, **quiet).fit(X, Y)
     b = cls(n_estimators=5).fit(X, Y)
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_lightgbm_dart_is_lightgbms_from_the_same_start():
+    # LightGBM's DART folds its boost-from-average into tree 0 and then drops
+    # and rescales that tree with the others; focalboost's intercept is the
+    # training's fixed starting margin (as LightGBM with an init_score), so
+    # the reference starts from the same margin
+    params = {"boosting_type": "dart", "drop_rate": 0.3}
+    ours = _lgb(probability="focal", **params).fit(X, Y)
+    start = np.full(N, ours.intercept_)
+    ref = _ref_lgb(**params).fit(X, Y, init_score=start)
+    want = ref.predict(X, raw_score=True) + ours.intercept_
+    assert _diff(ours.decision_function(X), want) < 1e-12
+    plain = _lgb(probability="focal").fit(X, Y)
+    assert _diff(ours.decision_function(X), plain.decision_function(X)) > 1e-3
 
 
 def test_lightgbm_verbose_keyword_is_lightgbms(capfd):
@@ -522,6 +536,7 @@ REFUSALS = [
     (FocalLGBMClassifier, {"unbalance": True}, r"unbalance=True.*is_unbalance="),
     (FocalLGBMClassifier, {"num_iterations": 5}, r"num_iterations.*n_estimators="),
     (FocalXGBClassifier, {"scale_pos_weight": -1.0}, r"scale_pos_weight.*-1\.0"),
+    (FocalXGBClassifier, {"booster": "gblinear"}, r"booster='gblinear'.*gbtree"),
 ]
 
 

@@ -49,6 +49,7 @@ exclude_patterns = [
     "auto_examples/*.py",
     "auto_examples/*.zip",
     "auto_examples/*.md5",
+    "_coming_from_predict.rst",  # included by coming_from.rst
 ]
 root_doc = "index"
 default_role = "literal"

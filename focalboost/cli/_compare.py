@@ -25,10 +25,11 @@ differences (:func:`focalboost.metrics.corrected_resampled_ttest`); "focal
 (tuned) vs alpha-weighted log loss (tuned)" asks whether the focusing term
 itself helps.
 
-The fits are independent: they run in worker processes, each fit with few
-threads (:func:`plan_workers`), scheduled outer fold by outer fold, and give
-the numbers of a serial run with the same seed. Everything here uses the
-public estimators; the command only parses arguments and prints.
+The fits are independent: they run in worker processes and in this one,
+each fit with few threads (:func:`plan_workers`), scheduled outer fold by
+outer fold, and give the numbers of a serial run with the same seed.
+Everything here uses the public estimators; the command only parses
+arguments and prints.
 """
 
 from __future__ import annotations
@@ -416,19 +417,11 @@ def _worker_task(task: tuple) -> tuple[np.ndarray, float]:
     return run_task(_PLAN, task)
 
 
-class _InProcess:
-    """An executor that runs each task at once in this process."""
-
-    def __init__(self, plan: Plan):
-        self.plan = plan
-
-    def submit(self, task: tuple) -> Future:
-        future: Future = Future()
-        future.set_result(run_task(self.plan, task))
-        return future
-
-    def shutdown(self, cancel_futures: bool = False) -> None:
-        """Nothing to stop."""
+def _here(plan: Plan, task: tuple) -> Future:
+    """Run ``task`` in this process; return it as a finished future."""
+    future: Future = Future()
+    future.set_result(run_task(plan, task))
+    return future
 
 
 class _Pool:
@@ -447,6 +440,7 @@ class _Pool:
         env = {"OMP_NUM_THREADS": str(threads)}
         if "OMP_WAIT_POLICY" not in os.environ:
             env["OMP_WAIT_POLICY"] = "PASSIVE"
+        self.processes = processes
         self._saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)  # read by the workers when they start
         self.executor = ProcessPoolExecutor(
@@ -542,8 +536,14 @@ def _score_fold(fold: _Fold, plan: Plan, grid, balanced, at_precision, at_recall
     }
 
 
-def _run_fits(plan, backends, grid, balanced, executor, n_slots, budget_s, bar):
-    """Run the fits fold by fold; return the finished folds and whether cut."""
+def _run_fits(plan, backends, grid, balanced, pool, here, budget_s, bar):
+    """Run the fits fold by fold; return the finished folds and whether cut.
+
+    ``pool``: worker processes (or None); ``here``: this process fits too,
+    one task between two looks at the workers (which keep two tasks each
+    queued meanwhile).
+    """
+    n_slots = 2 * pool.processes if pool is not None else 0
     n_inner = len(plan.folds[0][2])
     order = [(b, k) for b in backends for k in range(len(plan.folds))]
     folds = {key: _Fold(*key) for key in order}
@@ -584,7 +584,10 @@ def _run_fits(plan, backends, grid, balanced, executor, n_slots, budget_s, bar):
         while queue or running:
             while queue and len(running) < n_slots and not cut:
                 rank, _, task = heapq.heappop(queue)
-                running[executor.submit(task)] = (rank, task)
+                running[pool.submit(task)] = (rank, task)
+            if here and queue and not cut:
+                rank, _, task = heapq.heappop(queue)
+                running[_here(plan, task)] = (rank, task)
             if not running:
                 break
             finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
@@ -617,7 +620,8 @@ def _run_fits(plan, backends, grid, balanced, executor, n_slots, budget_s, bar):
                 cut = True
                 queue.clear()
     finally:
-        executor.shutdown(cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     done = {
         b: [folds[b, k] for k in range(len(plan.folds)) if folds[b, k].done]
         for b in backends
@@ -721,13 +725,12 @@ def run_compare(
         factory,
     )
     bar = Progress(n_fits, progress)
-    if processes == 1 and threads == 1:
-        executor: Any = _InProcess(plan)
-    else:
-        executor = _Pool(plan, processes, threads)
-    done, cut = _run_fits(
-        plan, backends, grid, balanced, executor, 2 * processes, time_budget, bar
-    )
+    # one-thread fits run in this process too (it has nothing else to do);
+    # fits with several threads only in workers, where OpenMP does not spin
+    here = threads == 1
+    workers = processes - 1 if here else processes
+    pool = _Pool(plan, workers, threads) if workers > 0 else None
+    done, cut = _run_fits(plan, backends, grid, balanced, pool, here, time_budget, bar)
     bar.close()
     out: dict[str, Any] = {"grid": [c.__dict__ for c in grid], "backends": {}}
     for backend in backends:

@@ -57,6 +57,9 @@ LAYERS = {
         "focalboost.cli._report",
         "focalboost.cli._scores",
         "focalboost.cli._table",
+        "focalboost.export",
+        "focalboost.export._onnx",
+        "focalboost.export._posterior",
     },
     "face": {"focalboost", "focalboost.__main__"},
 }

@@ -13,6 +13,7 @@ package generates or ships.
 """
 
 import os
+import sys
 
 # No OpenMP spin-waiting between the gallery's boosting rounds: on a small,
 # shared machine it slows the examples down several times. It must be set
@@ -20,6 +21,9 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import focalboost  # noqa: E402
+
+# the project's own Sphinx extensions (docs/_ext)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "_ext"))
 
 # -- Project -----------------------------------------------------------------
 project = "focalboost"
@@ -39,6 +43,12 @@ extensions = [
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    # docs/_ext: the command line page from the argument parser
+    # (``.. cli-reference::``), the ``#:`` comments of re-exported constants,
+    # and the provenance line of a benchmark results file (``.. measured::``)
+    "cli_reference",
+    "reexported_constants",
+    "benchmark_provenance",
 ]
 templates_path = ["_templates"]
 exclude_patterns = [
@@ -60,6 +70,9 @@ autodoc_typehints = "none"  # the numpydoc Parameters sections carry the types
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
+# "On this page" of a class page lists its members as ``predict_proba``,
+# not ``FocalXGBClassifier.predict_proba``
+toc_object_entries_show_parents = "hide"
 
 # -- sphinx-gallery ----------------------------------------------------------
 sphinx_gallery_conf = {

@@ -7,12 +7,22 @@ nor writes into the working tree). It executes every ``examples/plot_*.py``
 (about a minute on two cores). On the built site: no page loads a script or
 stylesheet from outside it (a reader without network access sees the same
 site), and no page's text speaks of how the project is run rather than of
-the product.
+the product. The API reference documents every public name (the ``__all__``
+of the package and of its public submodules) with its own text, never a
+built-in type's docstring or a private module's name; the command line page
+is generated from the parser (every sub-command and option, as ``--help``
+says them); every benchmark page says when, where and at which commit its
+figures were measured.
 """
 
+import argparse
 import html as html_lib
+import importlib
 import importlib.util
+import inspect
+import json
 import os
+import pkgutil
 import re
 import shutil
 import subprocess
@@ -32,6 +42,7 @@ pytest.importorskip(
 )
 
 import focalboost  # noqa: E402
+from focalboost.cli import _build_parser  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 GENERATED = ("_build", "generated", "auto_examples", "sg_execution_times.rst")
@@ -120,6 +131,7 @@ def test_pages_exist(html):
         "data",
         "release_notes",
         "citing",
+        "cli",
     ):
         assert (html / f"{page}.html").is_file(), page
 
@@ -276,3 +288,283 @@ def test_benchmark_plots_rendered(html, page):
         assert (REPO / "benchmarks" / "results" / image).is_file(), image
         assert (html / "_images" / image).is_file(), image
         assert f'src="_images/{image}"' in text, image
+
+
+# -- The API reference ---------------------------------------------------------
+
+# Types whose docstring autodoc shows for a value without documentation of its
+# own (e.g. a constant re-exported without its "#:" comment): "Built-in
+# immutable sequence.", "Convert a string or number to a floating point
+# number, if possible.", ...
+BUILTIN_TYPES = (tuple, list, dict, set, frozenset, str, bytes, int, float, bool)
+
+
+def _first_sentence(t: type) -> str:
+    """The first sentence of ``t``'s docstring after its call signatures."""
+    paragraphs = inspect.getdoc(t).split("\n\n")
+    prose = [p for p in paragraphs if "->" not in p] or paragraphs
+    return " ".join(prose[0].split()).split(". ")[0]
+
+
+BUILTIN_DOC_LINES = tuple(sorted({_first_sentence(t) for t in BUILTIN_TYPES}))
+# A private module's name in a page's text (dunders such as __version__ aside).
+PRIVATE_NAME = re.compile(r"\bfocalboost(?:\.\w+)*\._(?!_)\w+")
+
+
+# The public submodules: every module or package of focalboost whose name does
+# not start with an underscore, at any depth below a public package.
+def _public_modules(package=focalboost) -> list[str]:
+    names = [package.__name__]
+    for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+        if info.name.rsplit(".", 1)[-1].startswith("_"):
+            continue
+        if info.ispkg:
+            try:
+                names += _public_modules(importlib.import_module(info.name))
+            except ImportError:
+                names.append(info.name)  # skipped with the reason in the test
+        else:
+            names.append(info.name)
+    return names
+
+
+PUBLIC_MODULES = _public_modules()
+# The backend modules' public name is their estimator (re-exported by
+# focalboost). The other names of their __all__ are the callables the estimator
+# hands to xgboost.train / lightgbm.train: not an API of their own, and not on
+# the reference pages.
+BACKEND_ADAPTERS = {
+    "focalboost.xgboost": {"XGBoostEval", "XGBoostObjective"},
+    "focalboost.lightgbm": {
+        "LightGBMEarlyStopping",
+        "LightGBMEval",
+        "LightGBMObjective",
+        "lgb_data",
+    },
+}
+
+
+def _api_pages(html: Path) -> list[Path]:
+    return [html / "api.html", *sorted((html / "generated").glob("*.html"))]
+
+
+def _normalised(text: str) -> str:
+    """Text with one space between words and straight quotes."""
+    for curly, straight in (("\u2018", "'"), ("\u2019", "'"), ("\u201c", '"')):
+        text = text.replace(curly, straight)
+    return " ".join(text.replace("\u201d", '"').split())
+
+
+def _text(path: Path) -> str:
+    return _normalised(" ".join(_parse(path).text))
+
+
+def _builtin_docstrings(text: str) -> list[str]:
+    return [line for line in BUILTIN_DOC_LINES if line in text]
+
+
+def _documented(html: Path) -> set[str]:
+    """The Python objects of the site's inventory (objects.inv)."""
+    import zlib
+
+    raw = (html / "objects.inv").read_bytes()
+    header = raw.split(b"\n", 4)  # four lines of header, then zlib
+    body = zlib.decompress(header[4]).decode("utf-8")
+    entry = re.compile(r"(\S+)\s+py:\w+\s+-?\d+\s")
+    return {m.group(1) for m in map(entry.match, body.splitlines()) if m}
+
+
+def test_builtin_docstrings_are_known():
+    # the check below looks for these sentences; it can fail
+    assert "Built-in immutable sequence." in BUILTIN_DOC_LINES
+    assert any(
+        line.startswith("Convert a string or number") for line in BUILTIN_DOC_LINES
+    )
+    assert _builtin_docstrings(f"HESSIAN_FLOOR = 1e-06 {inspect.getdoc(float)}")
+    assert not _builtin_docstrings("HESSIAN_FLOOR = 1e-06 Per-sample floor.")
+
+
+def test_api_pages_show_no_builtin_docstring(html):
+    found = {
+        p.name: _builtin_docstrings(_text(p))
+        for p in _api_pages(html)
+        if _builtin_docstrings(_text(p))
+    }
+    assert not found, found
+
+
+def test_public_modules_are_found():
+    for name in ("focalboost.losses", "focalboost.metrics", "focalboost.cli"):
+        assert name in PUBLIC_MODULES, PUBLIC_MODULES
+    assert not [m for m in PUBLIC_MODULES if "._" in m], PUBLIC_MODULES
+
+
+@pytest.mark.parametrize("module_name", sorted(BACKEND_ADAPTERS))
+def test_backend_adapters_are_still_exported(module_name):
+    # an exemption below that no longer exists is removed from the list
+    module = importlib.import_module(module_name)
+    assert BACKEND_ADAPTERS[module_name] <= set(module.__all__), module.__all__
+
+
+@pytest.mark.parametrize("module_name", PUBLIC_MODULES)
+def test_api_reference_documents_every_public_name(html, module_name):
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        pytest.skip(f"{module_name} needs an optional dependency: {exc}")
+    documented = _documented(html)
+    missing = []
+    for name in getattr(module, "__all__", ()):
+        if name.startswith("__") or name in BACKEND_ADAPTERS.get(module_name, ()):
+            continue
+        obj = getattr(module, name)
+        where = {f"{module_name}.{name}", f"focalboost.{name}"}
+        if isinstance(getattr(obj, "__module__", None), str):
+            where.add(f"{obj.__module__}.{name}")
+        if not where & documented:
+            missing.append(name)
+    assert not missing, f"not in the API reference (docs/api.rst): {missing}"
+
+
+def test_api_pages_name_no_private_module(html):
+    # e.g. "focalboost._kernels.num_threads()": a reader cannot look it up
+    found = {}
+    for path in _api_pages(html):
+        names = sorted(set(PRIVATE_NAME.findall(_text(path))))
+        if names:
+            found[path.name] = names
+    assert not found, found
+
+
+def test_private_names_are_caught():
+    text = "see focalboost._training.resolve_eval_metric() and focalboost.__version__"
+    assert PRIVATE_NAME.findall(text) == ["focalboost._training"]
+
+
+def _literals(path: Path) -> set[str]:
+    """The inline literals of a page, without their quotes."""
+    raw = path.read_text(encoding="utf-8")
+    spans = re.findall(r"<code[^>]*>(.*?)</code>", raw, flags=re.DOTALL)
+    texts = (html_lib.unescape(re.sub(r"<[^>]+>", "", s)) for s in spans)
+    return {t.strip().strip("'\"") for t in texts}
+
+
+@pytest.mark.parametrize(
+    "backend, page",
+    [
+        ("xgboost", "focalboost.FocalXGBClassifier"),
+        ("lightgbm", "focalboost.FocalLGBMClassifier"),
+    ],
+)
+def test_estimator_pages_list_every_eval_metric(html, backend, page):
+    training = importlib.import_module("focalboost._training")
+    names = set(training.METRICS[backend])
+    shown = _literals(html / "generated" / f"{page}.html")
+    assert not names - shown, f"eval_metric strings not listed: {names - shown}"
+
+
+# -- The command line page -------------------------------------------------------
+
+
+def _commands() -> list[tuple[str, argparse.ArgumentParser]]:
+    parser = _build_parser()
+    out = [(parser.prog, parser)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            out += [(sub.prog, sub) for sub in action.choices.values()]
+    return out
+
+
+def test_cli_help_has_no_doubled_percent():
+    # argparse %-formats an argument's help, not a description: "95%%" in a
+    # description prints as "95%%"
+    for prog, parser in _commands():
+        assert "%%" not in parser.format_help(), prog
+
+
+def _squeezed(text: str) -> str:
+    # the page sets options in code font: its text has spaces at the tags
+    return re.sub(r"\s+", "", _normalised(text))
+
+
+def test_cli_page_is_generated_from_the_parser(html):
+    text = _squeezed(" ".join(_parse(html / "cli.html").text))
+    missing = []
+    for prog, parser in _commands():
+        formatter = parser._get_formatter()
+        if _squeezed(prog) not in text:
+            missing.append(prog)
+        for action in parser._actions:
+            if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+                continue
+            names = action.option_strings or [action.metavar or action.dest.upper()]
+            missing += [f"{prog} {n}" for n in names if _squeezed(n) not in text]
+            if action.help:
+                expanded = _squeezed(formatter._expand_help(action))
+                if expanded not in text:
+                    missing.append(f"{prog} {names[0]} help: {expanded!r}")
+        if parser.description and _squeezed(parser.description) not in text:
+            missing.append(f"{prog} description")
+    assert not missing, missing
+
+
+# -- When, where and at which commit the benchmark figures were measured ---------
+
+# page -> the results file whose figures it quotes
+BENCHMARK_PAGES = {
+    "performance": "perf.json",
+    "dask": "dask_scaling.json",
+    "multilabel": "multilabel.json",
+    "calibration": "calibration.json",
+    "hessian_policy": "hessian_policy.json",
+    "when_focal_helps": "quality.json",
+}
+MEASURED = re.compile(
+    r"^\.\. measured:: (?P<path>\S+)\n(?:[ \t]+:committed-in: (?P<commit>\S+)\n)?",
+    flags=re.MULTILINE,
+)
+
+
+@pytest.mark.parametrize("page", sorted(BENCHMARK_PAGES))
+def test_benchmark_pages_say_when_they_were_measured(html, page):
+    from datetime import datetime
+
+    path = REPO / "benchmarks" / "results" / BENCHMARK_PAGES[page]
+    result = json.loads(path.read_text(encoding="utf-8"))
+    when = datetime.fromisoformat(result["created"])
+    text = _text(html / f"{page}.html")
+    assert f"Measured on {when.day} {when:%B %Y}, {when:%H:%M} UTC" in text
+    commit = (result.get("focalboost_source") or {}).get("git_commit")
+    if commit:
+        assert f"Source commit {commit[:7]}" in text
+    else:
+        assert f"{path.relative_to(REPO)} does not record the source commit" in text
+
+
+def _git(*args: str) -> str | None:
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=REPO, capture_output=True, text=True, timeout=60
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def test_committed_in_is_the_commit_of_the_results_file():
+    # ":committed-in:" names the last commit that changed the file; a
+    # regenerated results file needs its page updated
+    if _git("rev-parse", "--is-inside-work-tree") != "true":
+        pytest.skip("not a git checkout: no history to check against")
+    checked = 0
+    for rst in sorted((REPO / "docs").glob("*.rst")):
+        for m in MEASURED.finditer(rst.read_text(encoding="utf-8")):
+            if not m.group("commit"):
+                continue
+            target = (rst.parent / m.group("path")).resolve().relative_to(REPO)
+            last = _git("log", "-1", "--format=%H", "--", str(target))
+            if not last:
+                continue  # not committed yet
+            assert last.startswith(m.group("commit")), (rst.name, str(target), last)
+            checked += 1
+    assert checked, "no ':committed-in:' checked"

@@ -46,6 +46,11 @@ HESSIAN_POLICIES: tuple[str, ...] = ("surrogate", "clipped")
 #: weight multiplies the Hessian.
 HESSIAN_FLOOR: float = 1e-6
 
+#: The Hessian policies of the losses' methods (``policy`` of
+#: :func:`apply_hessian_policy`, ``hessian`` of ``gradient_hessian``):
+#: ``"exact"``, the second derivative, which can be negative and is meant for
+#: analysis, or one of :data:`HESSIAN_POLICIES`, the ones the estimators
+#: train with.
 HessianPolicy = Literal["exact", "surrogate", "clipped"]
 
 

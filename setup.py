@@ -60,7 +60,7 @@ class BuildKernel(build_ext):
 
     @staticmethod
     def _not_built(exc: Exception) -> None:
-        reason = " ".join(str(exc).split()) or type(exc).__name__
+        reason = " ".join(str(exc).split()).rstrip(".") or type(exc).__name__
         line = NOT_BUILT.format(reason=reason)
         print(line, file=sys.stderr, flush=True)
 

@@ -273,8 +273,10 @@ EVAL_METRIC = Param(
     "None, str, callable or list of them",
     "Metrics recorded on ``eval_set`` under the backend's names (see "
     "``evals_result_``) and used for early stopping, computed on the "
-    "probabilities ``predict_proba`` returns. None: the focal loss, named "
-    '``"focal"``. XGBoost\'s names: ``"logloss"``, ``"mlogloss"``, '
+    "probabilities ``predict_proba`` returns. None: what the backend's "
+    "classifier records, its log loss (XGBoost ``\"logloss\"`` / "
+    '``"mlogloss"``, LightGBM ``"binary_logloss"`` / ``"multi_logloss"``); '
+    'the training loss is ``"focal"``. XGBoost\'s names: ``"logloss"``, ``"mlogloss"``, '
     '``"error"``, ``"error@t"``, ``"merror"``, ``"auc"``, ``"aucpr"``. '
     'LightGBM\'s: ``"binary_logloss"`` (``"binary"``), ``"multi_logloss"`` '
     '(``"multiclass"``), ``"cross_entropy"``, ``"binary_error"``, '
@@ -283,7 +285,7 @@ EVAL_METRIC = Param(
     '``"average_precision"``. A list records each; XGBoost stops early on '
     "the last metric of the last set, LightGBM on any metric of any set "
     "(its ``first_metric_only`` keyword: the first metric only), and "
-    "LightGBM also records the focal loss unless listed. A callable is a "
+    "LightGBM also records its log loss unless listed. A callable is a "
     "scikit-learn metric ``f(y_true, y_score, sample_weight=None)`` "
     "(XGBoost's convention, minimised unless its name says ``auc``...) or "
     "a LightGBM metric ``f(y_true, y_pred) -> (name, value, "

@@ -32,6 +32,7 @@ from sklearn.metrics import average_precision_score, log_loss, roc_auc_score
 from ._link import as_float64
 
 __all__ = [
+    "DEFAULT_METRIC",
     "EVAL_METRIC_NAMES",
     "METRICS",
     "EvalMetric",
@@ -163,6 +164,27 @@ ALIASES = {
         "xentropy": "cross_entropy",
     },
 }
+#: The metric each backend's classifier records when given none (and
+#: LightGBM records after the listed ones): its log loss, by target kind.
+DEFAULT_METRIC = {
+    "xgboost": {"binary": "logloss", "multiclass": "mlogloss", "multilabel": "logloss"},
+    "lightgbm": {
+        "binary": "binary_logloss",
+        "multiclass": "multi_logloss",
+        "multilabel": "binary_logloss",
+    },
+}
+#: LightGBM's objective names that LGBMClassifier drops from ``eval_metric``.
+_LIGHTGBM_OBJECTIVES = ("binary", "multiclass")
+
+
+def _target_kind(loss) -> str:
+    name = type(loss).__name__
+    if name.startswith("Softmax"):
+        return "multiclass"
+    return "multilabel" if name.startswith("MultiLabel") else "binary"
+
+
 #: Every name an estimator takes, for error messages and docs.
 EVAL_METRIC_NAMES = tuple(dict.fromkeys([*METRICS["xgboost"], *METRICS["lightgbm"]]))
 #: XGBoost's rule for a metric's direction from its name (its EarlyStopping).
@@ -381,9 +403,12 @@ def resolve_eval_metric(
     Parameters
     ----------
     eval_metric : None, str, callable or list of them
-        ``None``: the training focal loss (``"focal"``; lower is better;
-        summed over labels for multi-label), as the backends record their
-        objective's metric. A name of :data:`METRICS` for the backend,
+        ``None``: what the backend's classifier records by default, its
+        log loss (:data:`DEFAULT_METRIC`: XGBoost ``"logloss"`` /
+        ``"mlogloss"``, LightGBM ``"binary_logloss"`` /
+        ``"multi_logloss"``) of focalboost's probabilities; the training
+        focal loss is ``"focal"`` (lower is better; summed over labels for
+        multi-label). A name of :data:`METRICS` for the backend,
         computed on focalboost's probabilities (XGBoost also ``"error@t"``,
         LightGBM also its aliases such as ``"binary"``). A callable: a
         scikit-learn metric ``f(y_true, y_score, sample_weight=None)``
@@ -399,9 +424,10 @@ def resolve_eval_metric(
     backend : {"xgboost", "lightgbm"}
         Whose names and rules: XGBoost records exactly the listed metrics
         (its default metric and then a callable's), the last one stops
-        early; LightGBM records the named ones, then its objective's metric
-        (``"focal"``) unless listed, then the callables, and any of them
-        stops early (only the first with ``first_metric_only``).
+        early; LightGBM records the named ones (its objective names
+        ``"binary"`` / ``"multiclass"`` dropped), then its default metric
+        unless listed, then the callables, and any of them stops early
+        (only the first with ``first_metric_only``).
     posterior : bool
         Whether the probabilities are the posterior estimates.
     first_metric_only : bool
@@ -425,6 +451,10 @@ def resolve_eval_metric(
             f"them; got {eval_metric!r} of type {type(eval_metric).__name__}."
         )
     named, user = [], []
+    if backend == "lightgbm":
+        # LGBMClassifier drops its objective's own name from eval_metric
+        # and appends the objective's metric (below)
+        entries = [e for e in entries if e not in _LIGHTGBM_OBJECTIVES]
     for entry in entries:
         if isinstance(entry, str):
             metric = _named(entry, backend)
@@ -439,12 +469,12 @@ def resolve_eval_metric(
                 "eval_metric entries must be metric names or callables; got "
                 f"{entry!r} of type {type(entry).__name__}."
             )
-    focal = _named("focal", backend)
+    default = _named(DEFAULT_METRIC[backend][_target_kind(loss)], backend)
     if backend == "xgboost":
-        metrics = (named or [focal]) + user
+        metrics = (named or [default]) + user
     else:
-        metrics = named + ([] if "focal" in [m.name for m in named] else [focal])
-        metrics = metrics + user
+        listed = [m.name for m in named]
+        metrics = named + ([] if default.name in listed else [default]) + user
     stopping = "last" if backend == "xgboost" else "any"
     return EvalMetrics(
         metrics,

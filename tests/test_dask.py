@@ -468,7 +468,9 @@ def test_predict_keywords_as_the_local_estimators(client, local_cls, dask_cls):
 # ------------------------------------------------------- eval sets (XGBoost)
 def test_xgboost_eval_set_and_early_stopping_as_on_one_machine(client):
     train, valid = slice(0, 1400), slice(1400, None)
-    params = dict(n_estimators=40, early_stopping_rounds=3, learning_rate=0.5)
+    params = dict(
+        n_estimators=40, early_stopping_rounds=3, learning_rate=0.5, eval_metric="focal"
+    )
     local = FocalXGBClassifier(**params).fit(
         X_Q[train],
         Y_BIN[train],
@@ -809,4 +811,35 @@ def test_refusals_as_on_one_machine(client, dask_cls, params, match):
     with pytest.raises(ValueError, match=match):
         dask_cls(client=client, **params).fit(
             _place(client, X_Q), _place(client, Y_BIN)
+        )
+
+
+def test_xgboost_fit_keywords_on_dask(client, capsys):
+    dX, dy = _place(client, X_Q), _place(client, Y_BIN)
+    dw = _place(client, W + 1.0)
+    a = FocalDaskXGBClassifier(client=client, n_estimators=3).fit(
+        dX, dy, eval_set=[(dX, dy)], sample_weight_eval_set=[dw], verbose=True
+    )
+    assert "validation_0" in capsys.readouterr().out
+    b = FocalDaskXGBClassifier(client=client, n_estimators=3).fit(
+        dX, dy, eval_set=[(dX, dy)], eval_sample_weight=[dw]
+    )
+    assert a.evals_result_ == b.evals_result_
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize(
+    "dask_cls, keyword",
+    [
+        (FocalDaskXGBClassifier, "base_margin"),
+        (FocalDaskXGBClassifier, "xgb_model"),
+        (FocalDaskLGBMClassifier, "init_score"),
+        (FocalDaskLGBMClassifier, "callbacks"),
+        (FocalDaskLGBMClassifier, "init_model"),
+    ],
+)
+def test_fit_keywords_dask_lacks_are_refused_by_name(client, dask_cls, keyword):
+    with pytest.raises(NotImplementedError, match=f"{keyword} is not supported"):
+        dask_cls(client=client).fit(
+            _place(client, X_Q), _place(client, Y_BIN), **{keyword: [1.0]}
         )

@@ -89,6 +89,9 @@ LGB_PARAMS = {"min_child_samples": 5, "num_leaves": 7}
 
 # ------------------------------------------------------------- eval_metric
 NAMED = [
+    pytest.param("xgboost", None, id="xgb-default"),
+    pytest.param("lightgbm", None, id="lgb-default"),
+    pytest.param("lightgbm", ["binary", "auc"], id="lgb-alias"),
     pytest.param("xgboost", ["auc", "logloss", "error", "error@0.7"], id="xgb"),
     pytest.param("xgboost", "logloss", id="xgb-logloss"),
     pytest.param(
@@ -99,15 +102,6 @@ NAMED = [
 ]
 
 
-def test_lightgbm_alias_is_reported_under_the_main_name():
-    fit = {"eval_set": [(XV, YV)]}
-    ours, ref = _fit_both("lightgbm", fit, eval_metric=["binary", "auc"], **LGB_PARAMS)
-    # LightGBM moves its objective's own name ("binary") after the others
-    assert set(ours.evals_result_["valid_0"]) - {"focal"} == set(
-        ref.evals_result_["valid_0"]
-    )
-
-
 @pytest.mark.parametrize(("backend", "metric"), NAMED)
 def test_named_metrics_are_the_backends_values_under_its_names(backend, metric):
     fit = {"eval_set": [(XV, YV), (XW, YW)]}
@@ -116,10 +110,7 @@ def test_named_metrics_are_the_backends_values_under_its_names(backend, metric):
     got, want = _history(ours), _history(ref)
     assert list(got) == list(want)  # validation_0 / valid_0, in order
     for name, metrics in want.items():
-        # LightGBM also records its objective's metric, focalboost's "focal"
-        extra = set(got[name]) - set(metrics)
-        assert extra <= ({"focal"} if backend == "lightgbm" else set())
-        assert [m for m in got[name] if m != "focal"] == list(metrics)
+        assert list(got[name]) == list(metrics)  # the same names, in order
         for m, values in metrics.items():
             assert _diff(got[name][m], values) < TOL[backend], (name, m)
 
@@ -150,9 +141,8 @@ def test_xgboost_sklearn_metric_callable():
     fit = {"eval_set": [(XV, YV)]}
     ours, ref = _fit_both("xgboost", fit, eval_metric=roc_auc_score)
     got, want = ours.evals_result()["validation_0"], ref.evals_result()["validation_0"]
-    # XGBoost records its objective's metric first: focalboost's is "focal"
-    assert list(got) == ["focal", "roc_auc_score"]
-    assert list(want) == ["logloss", "roc_auc_score"]
+    # XGBoost records its default metric first
+    assert list(got) == list(want) == ["logloss", "roc_auc_score"]
     assert _diff(got["roc_auc_score"], want["roc_auc_score"]) < XGB_METRIC_TOL
 
 
@@ -174,8 +164,7 @@ def test_lightgbm_metric_callable(func):
     got, want = ours.evals_result_["valid_0"], ref.evals_result_["valid_0"]
     name = func(YV, np.full(len(YV), 0.5), *([None] * (func is _weighted_hits)))
     name = (name[0] if isinstance(name, list) else name)[0]
-    assert list(got) == ["auc", "focal", name]
-    assert list(want) == ["auc", "binary_logloss", name]
+    assert list(got) == list(want) == ["auc", "binary_logloss", name]
     assert _diff(got[name], want[name]) < LGB_TOL
 
 
@@ -248,8 +237,6 @@ def test_lightgbm_early_stopping_over_every_set_and_metric(extra, metric):
     assert ours.n_iter_ == ref.n_iter_ == ours.n_estimators_
     for name, scores in ref.best_score_.items():
         for m, value in scores.items():
-            if m == "binary_logloss" and m not in ours.best_score_[name]:
-                m = "focal"  # the objective's metric (the log loss at gamma=0)
             assert ours.best_score_[name][m] == pytest.approx(value, abs=1e-9)
     np.testing.assert_allclose(ours.predict_proba(XV), ref.predict_proba(XV), atol=1e-9)
 
@@ -587,3 +574,13 @@ def test_lightgbm_plots_take_booster_and_evals_result():
     pytest.importorskip("graphviz", reason="the graphviz package is not installed")
     graph = lgb.create_tree_digraph(ours.booster_, tree_index=0)
     assert "col_" in graph.source
+
+
+def test_the_focal_loss_is_a_metric_by_name():
+    clf = FocalXGBClassifier(n_estimators=3, eval_metric=["focal", "logloss"])
+    clf.fit(X, Y, eval_set=[(XV, YV)])
+    history = clf.evals_result()["validation_0"]
+    assert list(history) == ["focal", "logloss"]
+    clf.set_params(probability="focal")
+    expected = clf.loss_.loss(YV, clf.decision_function(XV)).mean()
+    assert history["focal"][-1] == pytest.approx(expected, rel=1e-12)

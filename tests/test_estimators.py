@@ -195,7 +195,8 @@ def test_clipped_policy_floor_reaches_the_booster(monkeypatch):
 def test_eval_history_uses_intercept_on_eval_sets(cls, data):
     X, y = data
     X_tr, y_tr, X_va, y_va = X[:400], y[:400], X[400:], y[400:]
-    clf = cls(alpha=0.25, n_estimators=5).fit(X_tr, y_tr, eval_set=[(X_va, y_va)])
+    clf = cls(alpha=0.25, n_estimators=5, eval_metric="focal")
+    clf.fit(X_tr, y_tr, eval_set=[(X_va, y_va)])
     hist = clf.evals_result_[_first_set(clf)]["focal"]
     assert len(hist) == 5
     loss = BinaryFocalLoss(0.25, 2.0)

@@ -196,7 +196,8 @@ def test_twenty_classes_gamma2_trains_stably(cls):
     loss = SoftmaxFocalLoss(gamma=2.0)
     start = np.zeros((len(y), 20))
     assert loss.gradient_hessian(y, start)[1].min() < 0
-    clf = cls(gamma=2.0, n_estimators=20).fit(X, y, eval_set=[(X, y)])
+    clf = cls(gamma=2.0, n_estimators=20, eval_metric="focal")
+    clf.fit(X, y, eval_set=[(X, y)])
     train_loss = np.asarray(list(clf.evals_result_.values())[0]["focal"])
     assert np.all(np.diff(train_loss) < 0), train_loss
     assert np.all(np.isfinite(clf.decision_function(X)))

@@ -46,7 +46,18 @@ __all__ = ["CLIENT", "MEAN_METRICS", "DaskFocalMixin", "dask_sections"]
 #: Metrics that are weighted means over samples, hence reducible across
 #: workers (sum of weighted values and of weights); also XGBoost's
 #: ``"error@t"``.
-MEAN_METRICS = ("focal", "logloss", "brier", "mlogloss", "error", "merror")
+MEAN_METRICS = (
+    "focal",
+    "logloss",
+    "brier",
+    "mlogloss",
+    "error",
+    "merror",
+    "binary_logloss",
+    "multi_logloss",
+    "binary_error",
+    "multi_error",
+)
 
 
 def _is_mean_metric(name: str) -> bool:
@@ -241,6 +252,18 @@ class DaskFocalMixin:
         return state
 
     # ------------------------------------------------------------------- fit
+    def _refuse_fit_keywords(self, **given) -> None:
+        """Refuse the backend's ``fit`` keywords the Dask estimator lacks.
+
+        Each is named, with the single-machine estimator as what to use.
+        """
+        for name, value in given.items():
+            if value is not None and not (isinstance(value, str) and value == "auto"):
+                raise NotImplementedError(
+                    f"{name} is not supported by {type(self).__name__}; fit "
+                    f"{self._local_class.__name__} on in-memory data for it."
+                )
+
     def fit(self, X, y, sample_weight=None, eval_set=None, eval_sample_weight=None):
         """Fit on the cluster with the backend's Dask interface.
 
@@ -285,7 +308,7 @@ default=None
             )
         native = self._scale_min_child_weight(native)
         log = TrainingLog(metric, [e.name for e in evals], self.early_stopping_rounds)
-        self._fit_dask(client, X, y_enc, w, evals, loss, log, native)
+        self._fit_dask(client, X, y_enc, w, evals, loss, log, native, args)
         return self
 
     def _validate_training_data(self, X, y, sample_weight):

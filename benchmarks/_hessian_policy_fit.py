@@ -161,8 +161,9 @@ def _measure(est, loss, Xtr, ytr, Xte, yte, n_estimators: int) -> dict[str, Any]
     m_tr = est.decision_function(Xtr)
     m_te = est.decision_function(Xte)
     hist = est.evals_result_
-    curve = np.asarray(hist["validation_0"]["focal"], dtype=np.float64)
-    test_curve = np.asarray(hist["validation_1"]["focal"], dtype=np.float64)
+    train_set, test_set = hist.values()  # validation_i / valid_i by backend
+    curve = np.asarray(train_set["focal"], dtype=np.float64)
+    test_curve = np.asarray(test_set["focal"], dtype=np.float64)
     initial = float(loss.loss(ytr, np.full(ytr.shape[0], est.intercept_)).mean())
     final = float(loss.loss(ytr, m_tr).mean())
     finite = all(np.isfinite(a).all() for a in (curve, test_curve, m_tr, m_te))
@@ -210,6 +211,7 @@ def _fit_one(
 ) -> dict[str, Any]:
     """Fit one configuration on one fold and measure everything."""
     est = _make_estimator(job, n_estimators, n_jobs, seed)
+    est.set_params(eval_metric="focal")  # the training loss, round by round
     Xtr, ytr, Xte, yte = X[train], y[train], X[test], y[test]
     loss = BinaryFocalLoss(alpha=job.alpha, gamma=job.gamma)
     rec: dict[str, Any] = {"error": None}

@@ -165,6 +165,15 @@ class PairedTest:
         Number of paired scores (folds times repeats).
     confidence : float
         Level of the interval.
+
+    Examples
+    --------
+    >>> from focalboost.metrics import corrected_resampled_ttest
+    >>> test = corrected_resampled_ttest(
+    ...     [0.01, 0.02, 0.03, 0.04, 0.05], test_size=1, train_size=4
+    ... )
+    >>> test.n, round(test.mean, 4), test.significant(0.05)
+    (5, 0.03, True)
     """
 
     mean: float
@@ -176,7 +185,19 @@ class PairedTest:
     confidence: float
 
     def significant(self, level: float = 0.05) -> bool:
-        """Return whether the difference is significant at ``level``."""
+        """Return whether the difference is significant at ``level``.
+
+        Parameters
+        ----------
+        level : float, default=0.05
+            Significance level of the two-sided test.
+
+        Returns
+        -------
+        bool
+            ``p < level``: the confidence interval at ``1 - level`` excludes
+            zero.
+        """
         return self.p < level
 
 

@@ -358,7 +358,10 @@ def test_fit_then_predict_round_trip(tmp_path, capsys):
     assert (clf.alpha, clf.gamma, clf.n_estimators) == (0.25, 1.0, 10)
 
     pred_path = tmp_path / "pred.csv"
-    assert main(["predict", str(model), str(test), "-o", str(pred_path)]) == 0
+    assert (
+        main(["predict", "--allow-pickle", str(model), str(test), "-o", str(pred_path)])
+        == 0
+    )
     header, rows = _read_csv(pred_path)
     assert header == ["prediction", "fraud", "ok"]  # classes_ are sorted
     assert len(rows) == 50
@@ -382,7 +385,10 @@ def test_predict_uses_the_models_feature_columns_by_name(tmp_path):
         for i, x in enumerate(X[:20]):
             writer.writerow([i, x[3], x[1], x[0], x[4], x[2]])
     pred = tmp_path / "p.csv"
-    assert main(["predict", str(model), str(shuffled), "-o", str(pred)]) == 0
+    assert (
+        main(["predict", "--allow-pickle", str(model), str(shuffled), "-o", str(pred)])
+        == 0
+    )
     _, rows = _read_csv(pred)
     clf = joblib.load(model)["estimator"]
     got = np.array([float(r[2]) for r in rows])
@@ -401,7 +407,9 @@ def test_fit_predict_multiclass(tmp_path):
     model, pred = tmp_path / "m.joblib", tmp_path / "p.csv"
     argv = ["fit", str(data), "--target", "kind", "--n-estimators", "5"]
     assert main([*argv, "--n-jobs", "1", "-o", str(model)]) == 0
-    assert main(["predict", str(model), str(data), "-o", str(pred)]) == 0
+    assert (
+        main(["predict", "--allow-pickle", str(model), str(data), "-o", str(pred)]) == 0
+    )
     header, rows = _read_csv(pred)
     assert header == ["prediction", "0", "1", "2"]
     proba = np.array([[float(v) for v in r[1:]] for r in rows])
@@ -480,15 +488,18 @@ def _error_cases(tmp):
     return [
         (["compare", nope, "--target", "y", *out], "no such file"),
         (["fit", nope, "--target", "y"], "no such file"),
-        (["predict", str(model), nope], "no such file"),
-        (["predict", str(tmp / "nope.joblib"), str(good)], "no such model file"),
+        (["predict", "--allow-pickle", str(model), nope], "no such file"),
+        (
+            ["predict", "--allow-pickle", str(tmp / "nope.joblib"), str(good)],
+            "no such model file",
+        ),
         (["compare", str(good), "--target", "y", *out], "'y' is not a column"),
         (["fit", str(good), "--target", "y"], "'y' is not a column"),
         (["compare", str(good), *out], "--target COLUMN is required"),
         (["compare", "--target", "quality", *out], "embedded data set"),
         (["fit", str(one_class), "--target", "label"], "only one class (0)"),
         (["compare", str(one_class), "--target", "label", *out], "only one class"),
-        (["predict", str(model), str(strings_as_model)], "hold text"),
+        (["predict", "--allow-pickle", str(model), str(strings_as_model)], "hold text"),
         (["fit", str(ragged), "--target", "label"], "row 3 has 2 fields"),
         (["fit", str(binary), "--target", "label"], "cannot read"),
         (["fit", str(parquet), "--target", "label"], "Parquet"),
@@ -519,9 +530,18 @@ def _error_cases(tmp):
         (["compare", "--gamma", "0.5,-1", *out], "--gamma values"),
         (["compare", "--pos-label", "7", *out], "--pos-label '7'"),
         (["fit", str(good), "--target", "label", "--alpha", "high"], "--alpha"),
-        (["predict", str(not_model), str(good)], "not a model written by"),
-        (["predict", str(text_model), str(good)], "cannot load model"),
-        (["predict", str(model), str(other)], "lacks the model's feature column"),
+        (
+            ["predict", "--allow-pickle", str(not_model), str(good)],
+            "not a model written by",
+        ),
+        (
+            ["predict", "--allow-pickle", str(text_model), str(good)],
+            "cannot load model",
+        ),
+        (
+            ["predict", "--allow-pickle", str(model), str(other)],
+            "lacks the model's feature column",
+        ),
     ]
 
 
@@ -610,7 +630,9 @@ def test_text_columns_are_categorical_features(tmp_path, capsys):
     new = tmp_path / "new.csv"
     new.write_text("colour,x\ngreen,0\nyellow,0\nred,0\n")
     out = tmp_path / "p.csv"
-    assert main(["predict", str(model), str(new), "-o", str(out)]) == 0
+    assert (
+        main(["predict", "--allow-pickle", str(model), str(new), "-o", str(out)]) == 0
+    )
     header, rows = _read_csv(out)
     assert header == ["prediction", "no", "yes"]
     assert [r[0] for r in rows] == ["yes", "no", "no"]

@@ -177,7 +177,14 @@ def _build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--learning-rate", type=float, default=None)
     add_model_options(fit)
     fit.add_argument(
-        "-o", "--output", default="focalboost_model.joblib", help="model file"
+        "-o",
+        "--output",
+        default="focalboost_model.skops",
+        help=(
+            "model file, its format by the suffix: .json or .ubj (XGBoost's "
+            "native file), .txt (LightGBM's), .skops, or .joblib/.pkl (a "
+            "pickle, read back only with predict --allow-pickle)"
+        ),
     )
 
     predict = sub.add_parser(
@@ -185,10 +192,21 @@ def _build_parser() -> argparse.ArgumentParser:
         help="predict classes and probabilities with a saved model",
         description=(
             "Write the predicted class and one probability column per class. "
-            "MODEL is a pickle: load only files you trust."
+            "MODEL is a native model file (XGBoost .json/.ubj, LightGBM .txt) "
+            "or a .skops file written by `focalboost fit`; these load without "
+            "running code. A pickle (.joblib/.pkl) runs any code it holds when "
+            "loaded, so it is refused unless --allow-pickle is given."
         ),
     )
     predict.add_argument("model", help="file written by `focalboost fit`")
+    predict.add_argument(
+        "--allow-pickle",
+        action="store_true",
+        help=(
+            "load MODEL even if it is a pickle/joblib file; loading a pickle "
+            "runs any code it holds: only for files you trust"
+        ),
+    )
     predict.add_argument("data", help="CSV or Parquet file with the feature columns")
     predict.add_argument("-o", "--output", default="predictions.csv", help="output CSV")
     return parser

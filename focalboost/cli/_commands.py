@@ -394,16 +394,58 @@ def run_compare_command(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Model file suffixes of ``focalboost fit -o``: the backend's native file
+#: (save_model; the backend it needs), skops, or a pickle.
+NATIVE_SUFFIXES = {".json": "xgboost", ".ubj": "xgboost", ".txt": "lightgbm"}
+PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
+_FORMATS_TEXT = (
+    ".json or .ubj (XGBoost's native file), .txt (LightGBM's), .skops, or "
+    ".joblib/.pkl (a pickle)"
+)
+
+
+def _output_format(path: str, backend: str) -> str:
+    """Return "native", "skops" or "pickle" for ``fit -o PATH``."""
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix in NATIVE_SUFFIXES:
+        if NATIVE_SUFFIXES[suffix] != backend:
+            raise UsageError(
+                f"-o {path!r}: a {suffix} file is {NATIVE_SUFFIXES[suffix]}'s "
+                f"native model format, not {backend}'s; use "
+                + " or ".join(k for k, v in NATIVE_SUFFIXES.items() if v == backend)
+                + " or .skops"
+            )
+        return "native"
+    if suffix == ".skops":
+        return "skops"
+    if suffix in PICKLE_SUFFIXES:
+        return "pickle"
+    raise UsageError(f"-o {path!r}: the model file must end in {_FORMATS_TEXT}")
+
+
+def _named(X, features: list[str]):
+    """``X`` with its column names (a native file keeps ``feature_names_in_``)."""
+    if hasattr(X, "iloc"):
+        return X
+    try:
+        import pandas as pd
+    except ImportError:
+        raise UsageError(
+            "a native model file records the feature columns through a pandas "
+            "DataFrame, and pandas is not installed; install it or save as .skops"
+        ) from None
+    return pd.DataFrame(X, columns=features)
+
+
 def run_fit(args: argparse.Namespace) -> int:
     """Run ``focalboost fit``; return the exit code."""
-    import joblib
-
     from .._version import __version__
     from ._compare import make_estimator
 
     _check_positive(args.n_estimators, "--n-estimators")
     alpha = _parse_alpha(args.alpha)
     gamma = _parse_gamma(args.gamma)
+    kind = _output_format(args.output, args.backend)
     X, y, features, target, _ = _load_xy(args.data, args.target)
     _check_classes(y, target)
     clf = make_estimator(
@@ -416,7 +458,7 @@ def run_fit(args: argparse.Namespace) -> int:
         learning_rate=args.learning_rate,
         n_jobs=args.n_jobs,
     )
-    clf.fit(X, y)
+    clf.fit(_named(X, features) if kind == "native" else X, y)
     bundle = {
         "format": _MODEL_FORMAT,
         "focalboost_version": __version__,
@@ -425,39 +467,151 @@ def run_fit(args: argparse.Namespace) -> int:
         "target": target,
     }
     try:
-        joblib.dump(bundle, args.output)
+        if kind == "native":
+            clf.save_model(args.output)  # focal metadata and features inside
+        elif kind == "skops":
+            import skops.io as sio
+
+            sio.dump(bundle, args.output)
+        else:
+            import joblib
+
+            joblib.dump(bundle, args.output)
+    except ImportError as exc:
+        raise UsageError(f"cannot write {args.output!r}: {exc}") from None
     except OSError as exc:
         raise UsageError(f"cannot write model to {args.output!r}: {exc}") from None
+    note = " (a pickle: predict loads it only with --allow-pickle)"
     print(
         f"Fitted {type(clf).__name__}(alpha={alpha!r}, gamma={gamma:g}) on "
         f"{len(y)} rows, {len(features)} features, classes "
         f"{[str(c) for c in clf.classes_]}; saved to {args.output}"
+        + (note if kind == "pickle" else "")
     )
     return 0
 
 
-def _load_model(path: str) -> dict[str, Any]:
-    import joblib
+def _skops_trusted() -> set[str]:
+    """Return the only types a .skops model may hold besides skops' defaults."""
+    import lightgbm
+    import xgboost
 
+    from ..lightgbm import FocalLGBMClassifier
+    from ..losses import BinaryFocalLoss, MultiLabelFocalLoss, SoftmaxFocalLoss
+    from ..xgboost import FocalXGBClassifier
+
+    types = [
+        FocalLGBMClassifier,
+        FocalXGBClassifier,
+        BinaryFocalLoss,
+        MultiLabelFocalLoss,
+        SoftmaxFocalLoss,
+        xgboost.Booster,
+        lightgbm.Booster,
+    ]
+    return {f"{t.__module__}.{t.__qualname__}" for t in types}
+
+
+def _sniff(path: str) -> str:
+    """Return the kind of a model file from its first bytes, never by loading it."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"PK\x03\x04"):
+        return "skops"  # a zip archive
+    if head.startswith((b"tree\n", b"tree\r\n")):
+        return "lightgbm"
+    if head.startswith(b"{"):
+        return "xgboost"  # JSON or UBJSON
+    if head[:1] == b"\x80" or path.lower().endswith(PICKLE_SUFFIXES):
+        return "pickle"
+    if head[:1] in (b"x", b"\x1f", b"B", b"\xfd"):  # joblib's compressed pickles
+        return "pickle"
+    return "unknown"
+
+
+def _load_model(path: str, allow_pickle: bool = False) -> dict[str, Any]:
+    """Return ``{"estimator", "feature_names", "target"}`` of a model file.
+
+    Native files and skops load without running code; a pickle (joblib) is
+    read only when ``allow_pickle``. The file's kind comes from its first
+    bytes, so a renamed pickle is still refused.
+    """
     if not os.path.isfile(path):
         raise UsageError(f"no such model file: {path!r}")
     try:
-        bundle = joblib.load(path)
-    except Exception as exc:  # any unpickling failure is a user error
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise UsageError(f"cannot load model {path!r}: {first}") from None
+        kind = _sniff(path)
+    except OSError as exc:
+        raise UsageError(f"cannot read model {path!r}: {exc}") from None
+    if kind in ("xgboost", "lightgbm"):
+        from ..lightgbm import FocalLGBMClassifier
+        from ..xgboost import FocalXGBClassifier
+
+        cls = FocalXGBClassifier if kind == "xgboost" else FocalLGBMClassifier
+        try:
+            clf = cls().load_model(path)
+        except ValueError as exc:
+            first = str(exc).splitlines()[0]
+            raise UsageError(f"cannot load model {path!r}: {first}") from None
+        names = getattr(clf, "feature_names_in_", None)
+        names = None if names is None else [str(c) for c in names]
+        return {"estimator": clf, "feature_names": names, "target": None}
+    if kind == "skops":
+        bundle = _load_skops(path)
+    elif kind == "pickle":
+        if not allow_pickle:
+            raise UsageError(
+                f"refusing to load {path!r}: it is a pickle/joblib file, and "
+                "loading one runs any code it holds; pass --allow-pickle only "
+                "for a file you trust, or save models as .skops or in the native "
+                "format (.json/.ubj/.txt)"
+            )
+        import joblib
+
+        try:
+            bundle = joblib.load(path)
+        except Exception as exc:  # any unpickling failure is a user error
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise UsageError(f"cannot load model {path!r}: {first}") from None
+    else:
+        raise UsageError(
+            f"{path!r} is not a focalboost model file (expected {_FORMATS_TEXT})"
+        )
     if not (isinstance(bundle, dict) and bundle.get("format") == _MODEL_FORMAT):
         raise UsageError(f"{path!r} is not a model written by `focalboost fit`")
     return bundle
+
+
+def _load_skops(path: str):
+    try:
+        import skops.io as sio
+    except ImportError:
+        raise UsageError(
+            f"cannot load {path!r}: reading .skops files needs skops (pip install "
+            "skops)"
+        ) from None
+    try:
+        untrusted = set(sio.get_untrusted_types(file=path))
+        other = sorted(untrusted - _skops_trusted())
+        if other:
+            raise UsageError(
+                f"refusing to load {path!r}: it holds types a focalboost model "
+                f"does not ({', '.join(other)})"
+            )
+        return sio.load(path, trusted=sorted(untrusted))
+    except UsageError:
+        raise
+    except Exception as exc:  # a corrupt or foreign archive is a user error
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UsageError(f"cannot load model {path!r}: {first}") from None
 
 
 def run_predict(args: argparse.Namespace) -> int:
     """Run ``focalboost predict``; return the exit code."""
     from ._table import read_table, split_features, write_csv
 
-    bundle = _load_model(args.model)
+    bundle = _load_model(args.model, getattr(args, "allow_pickle", False))
     clf = bundle["estimator"]
-    X, _, _ = split_features(
+    X, _, features = split_features(
         read_table(args.data), None, bundle["feature_names"], path=args.data
     )
     if hasattr(X, "iloc") and not getattr(clf, "categories_", None):
@@ -466,6 +620,8 @@ def run_predict(args: argparse.Namespace) -> int:
             f"column(s) {text} of {args.data!r} hold text, but the model was "
             "fitted on numeric columns"
         )
+    if getattr(clf, "feature_names_in_", None) is not None:
+        X = _named(X, features)
     try:
         proba = clf.predict_proba(X)
         pred = clf.predict(X)
@@ -486,10 +642,8 @@ def run_predict(args: argparse.Namespace) -> int:
         )
     except OSError as exc:
         raise UsageError(f"cannot write {args.output!r}: {exc}") from None
-    print(
-        f"Predicted {len(pred)} rows ({bundle['target']!r}: classes {names}); "
-        f"wrote {args.output}"
-    )
+    target = "" if bundle["target"] is None else f"{bundle['target']!r}: "
+    print(f"Predicted {len(pred)} rows ({target}classes {names}); wrote {args.output}")
     return 0
 
 

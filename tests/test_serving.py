@@ -205,3 +205,38 @@ def test_round_trip_is_bit_identical_and_resaves_the_same_file(
     again = tmp_path / f"again.{suffix}"
     loaded.save_model(again)
     assert again.read_bytes() == path.read_bytes()
+
+
+# ------------------------------------------------------- the serving page
+def _python_blocks(path):
+    """The ``.. code-block:: python`` blocks of an rst page, dedented."""
+    import textwrap
+
+    blocks, lines = [], path.read_text().splitlines()
+    i = 0
+    while i < len(lines):
+        if lines[i].strip() == ".. code-block:: python":
+            i += 1
+            body = []
+            while i < len(lines) and (not lines[i].strip() or lines[i][:1] == " "):
+                body.append(lines[i])
+                i += 1
+            blocks.append(textwrap.dedent("\n".join(body)))
+        else:
+            i += 1
+    return blocks
+
+
+def test_every_snippet_of_the_serving_page_runs(tmp_path, monkeypatch):
+    pytest.importorskip("onnxruntime", reason="the page's ONNX snippets")
+    pytest.importorskip("skl2onnx", reason="the page's ONNX snippets")
+    pytest.importorskip("onnxmltools", reason="the page's ONNX snippets")
+    from pathlib import Path
+
+    page = Path(__file__).parents[1] / "docs" / "serving.rst"
+    blocks = _python_blocks(page)
+    assert len(blocks) >= 5
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    for i, code in enumerate(blocks):
+        exec(compile(code, f"{page.name}[block {i}]", "exec"), namespace)

@@ -765,11 +765,14 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
         The file is the one the backend's own ``save_model`` writes (XGBoost
         JSON or UBJSON by the file suffix; LightGBM text), so the booster
         alone loads with ``xgboost.Booster(model_file=...)`` /
-        ``lightgbm.Booster(model_file=...)`` and predicts the full margin,
-        intercept included. The focal parameters, classes, target type,
-        probability link and categories travel inside it as a JSON document
-        (an XGBoost booster attribute, a header line of the LightGBM text
-        model) that :meth:`load_model` reads back.
+        ``lightgbm.Booster(model_file=...)``: its stored objective makes them
+        return the focal probabilities, and the full margin, intercept
+        included, with ``output_margin=True`` / ``raw_score=True`` (to map
+        with :func:`focalboost.binary_posterior` and its kin; see the Serving
+        page). The focal parameters, classes, target type, probability link
+        and categories travel inside it as a JSON document (an XGBoost
+        booster attribute, a header line of the LightGBM text model) that
+        :meth:`load_model` reads back.
 
         Parameters
         ----------

@@ -16,6 +16,16 @@ type, the probability link and the categories of categorical columns. It is
 an XGBoost booster attribute, or a ``focalboost_metadata=`` header line of the
 LightGBM text model, which LightGBM's own loader skips. Floats are written
 with ``repr`` (exact round trip), so a loaded model predicts bit-identically.
+
+The document is also what a server without focalboost reads (the Serving page
+of the documentation): ``target_type``, ``classes`` (the column order of the
+probabilities), ``loss`` (``class``, the resolved ``alpha`` and ``gamma``:
+the arguments of :func:`focalboost.binary_posterior` and its kin),
+``params`` (``probability`` among them), ``intercept`` and the feature
+names. Keys are only ever added, so an older reader keeps working. The
+file's stored objective is not part of it: each backend module writes the
+objective its loaders serve and keeps the training one beside the document
+(``focalboost_training_objective``).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import lightgbm as lgb
 import lightgbm.dask  # noqa: F401  (registers lightgbm.dask)
 import numpy as np
 
-from .._base import fill_doc
+from .._base import FitArgs, fill_doc
 from .._compat import quiet_lightgbm_dask_threads
 from .._params import make_init
 from ..lightgbm import FocalLGBMClassifier, LightGBMObjective
@@ -183,7 +183,65 @@ class FocalDaskLGBMClassifier(DaskFocalMixin, FocalLGBMClassifier):
             )
         return label, init
 
-    def _fit_dask(self, client, X, y, w, evals, loss, log, params):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        init_score=None,
+        eval_set=None,
+        eval_names=None,
+        eval_sample_weight=None,
+        eval_class_weight=None,
+        eval_init_score=None,
+        eval_metric=None,
+        feature_name="auto",
+        categorical_feature="auto",
+        callbacks=None,
+        init_model=None,
+    ):
+        """Fit on the cluster (the keywords of ``LGBMClassifier.fit``).
+
+        Parameters
+        ----------
+        X : dask array or dask DataFrame of shape (n_samples, n_features)
+            Training features; NaN marks a missing value.
+        y : dask array or dask Series of shape (n_samples,) or (n_samples, n_labels)
+            Binary or multiclass labels, or a 0/1 indicator matrix.
+        sample_weight : dask array or dask Series of shape (n_samples,), \
+default=None
+            Non-negative weights (Hessian policy first, then the weight).
+        init_score, eval_set, eval_names, eval_sample_weight, eval_class_weight, \
+eval_init_score, eval_metric, feature_name, categorical_feature, callbacks, \
+init_model
+            Not supported on Dask: each raises ``NotImplementedError`` naming
+            it (``eval_set``: see the class notes); the defaults are accepted.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        if eval_set is not None:
+            self._prepare_dask_eval_sets(eval_set, eval_sample_weight)  # refuses
+        self._refuse_fit_keywords(
+            init_score=init_score,
+            eval_names=eval_names,
+            eval_class_weight=eval_class_weight,
+            eval_init_score=eval_init_score,
+            eval_metric=eval_metric,
+            feature_name=feature_name,
+            categorical_feature=categorical_feature,
+            callbacks=callbacks,
+            init_model=init_model,
+        )
+        return self._fit_with(
+            X,
+            y,
+            FitArgs(sample_weight=sample_weight, eval_sample_weight=eval_sample_weight),
+        )
+
+    def _fit_dask(self, client, X, y, w, evals, loss, log, params, args):
         label, init = self._dask_labels(y)
         if self.n_estimators == 0:
             self._intercept_only_booster(params)

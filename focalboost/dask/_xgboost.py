@@ -8,7 +8,7 @@ import numpy as np
 import xgboost as xgb
 import xgboost.dask  # noqa: F401  (registers xgboost.dask)
 
-from .._base import fill_doc
+from .._base import FitArgs, fill_doc
 from .._params import make_init
 from .._training import TrainingLog
 from ..xgboost import FocalXGBClassifier, XGBoostEval, XGBoostObjective
@@ -185,8 +185,9 @@ class FocalDaskXGBClassifier(DaskFocalMixin, FocalXGBClassifier):
         FocalXGBClassifier._params + (CLIENT,), "FocalDaskXGBClassifier", __name__
     )
 
-    def _dask_dmatrix(self, client, X, y, w, ref=None):
+    def _dask_dmatrix(self, client, X, y, w, ref=None, feature_weights=None):
         kwargs = dict(
+            feature_weights=feature_weights,
             weight=w,
             missing=self._checked("missing"),
             feature_names=self._feature_names(),
@@ -198,9 +199,85 @@ class FocalDaskXGBClassifier(DaskFocalMixin, FocalXGBClassifier):
             )
         return xgb.dask.DaskDMatrix(client, X, y, **kwargs)
 
-    def _fit_dask(self, client, X, y, w, evals, loss, log, params):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        base_margin=None,
+        eval_set=None,
+        verbose=False,
+        xgb_model=None,
+        sample_weight_eval_set=None,
+        base_margin_eval_set=None,
+        feature_weights=None,
+        eval_sample_weight=None,
+    ):
+        """Fit on the cluster (the keywords of ``DaskXGBClassifier.fit``).
+
+        Parameters
+        ----------
+        X : dask array or dask DataFrame of shape (n_samples, n_features)
+            Training features; NaN (and ``missing``) mark a missing value.
+        y : dask array or dask Series of shape (n_samples,) or (n_samples, n_labels)
+            Binary or multiclass labels, or a 0/1 indicator matrix.
+        sample_weight : dask array or dask Series of shape (n_samples,), \
+default=None
+            Non-negative weights (Hessian policy first, then the weight).
+        base_margin : None
+            Not supported on Dask (NotImplementedError).
+        eval_set : list of (X, y) dask collections, default=None
+            Validation sets (``validation_i``); the last one drives early
+            stopping.
+        verbose : bool or int, default=False
+            Print the evaluation every round or every ``verbose`` rounds.
+        xgb_model : None
+            Not supported on Dask (NotImplementedError).
+        sample_weight_eval_set : list of dask arrays, default=None
+            XGBoost's name of ``eval_sample_weight``.
+        base_margin_eval_set : None
+            Not supported on Dask (NotImplementedError).
+        feature_weights : array-like of shape (n_features,), default=None
+            Column-sampling weights (wins over the constructor's).
+        eval_sample_weight : list of dask arrays, default=None
+            Weights of each validation set.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._refuse_fit_keywords(
+            base_margin=base_margin,
+            xgb_model=xgb_model,
+            base_margin_eval_set=base_margin_eval_set,
+        )
+        if sample_weight_eval_set is not None and eval_sample_weight is not None:
+            raise ValueError(
+                "sample_weight_eval_set and eval_sample_weight are the same "
+                "argument; pass one."
+            )
+        if sample_weight_eval_set is not None:
+            eval_sample_weight = sample_weight_eval_set
+        return self._fit_with(
+            X,
+            y,
+            FitArgs(
+                sample_weight=sample_weight,
+                eval_set=eval_set,
+                eval_sample_weight=eval_sample_weight,
+                verbose=verbose,
+                feature_weights=feature_weights,
+            ),
+        )
+
+    def _fit_dask(self, client, X, y, w, evals, loss, log, params, args):
         n_labels = self.n_outputs_ if self.target_type_ == "multilabel-indicator" else 0
-        dtrain = self._dask_dmatrix(client, X, y, w)
+        weights = args.feature_weights
+        if weights is None:
+            weights = self.feature_weights
+        dtrain = self._dask_dmatrix(client, X, y, w, feature_weights=weights)
         watch = [
             (self._dask_dmatrix(client, e.X, e.y, e.sample_weight, ref=dtrain), e.name)
             for e in evals
@@ -214,7 +291,7 @@ class FocalDaskXGBClassifier(DaskFocalMixin, FocalXGBClassifier):
             evals=watch or None,
             obj=DMatrixObjective(loss, self.hessian, n_labels, self._kernel_threads()),
             custom_metric=recorder,
-            verbose_eval=False,
+            verbose_eval=args.verbose if watch else False,
             callbacks=([recorder] if recorder is not None else [])
             + list(self._checked("callbacks") or [])
             or None,
@@ -224,5 +301,8 @@ class FocalDaskXGBClassifier(DaskFocalMixin, FocalXGBClassifier):
         if record is not None:
             booster.set_attr(**{RECORD_KEY: None})
             log.merge(json.loads(record))  # the workers' record
-        self._finish_training(log, booster.num_boosted_rounds())
+        best = booster.attr("best_iteration")
+        mine = best is not None and self.early_stopping_rounds is None
+        stopped = int(best) if mine else None  # a callback of the user's
+        self._finish_training(log, booster.num_boosted_rounds(), stopped_at=stopped)
         self.booster_ = self._trimmed(booster)

@@ -54,10 +54,14 @@ print("report folder:", sorted(os.listdir(out)))
 
 with open(os.path.join(out, "results.json"), encoding="utf-8") as f:
     results = json.load(f)
-for line in results["verdict"]:
-    print(line)
-folds = results["backends"]["xgboost"]["folds"]
-print("chosen per fold:", [fold["chosen"]["name"] for fold in folds])
+xgb = results["backends"]["xgboost"]
+for arm, scores in xgb["summary"]["arms"].items():
+    folds = " ".join(f"{fold['arms'][arm]['pr_auc']:.3f}" for fold in xgb["folds"])
+    print(f"{arm:>32}: PR-AUC {scores['pr_auc']['mean']:.3f} (folds {folds})")
+print(
+    "focal (tuned) chose, per outer fold:", [f["chosen"]["name"] for f in xgb["folds"]]
+)
+print(f"{results['n_fits']} fits, {results['total_s']:.1f} s")
 
 # %%
 # The report's plots

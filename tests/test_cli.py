@@ -509,7 +509,7 @@ def _error_cases(tmp):
         (["compare", str(few), "--target", "label", *out], "class 1 has 2"),
         (
             ["compare", str(good), "--target", "label", "--cv", "7", *out],
-            "--cv 7 with --inner-cv 3 needs at least 21 rows of each class",
+            "--cv 7 with --inner-cv 2 needs at least 14 rows of each class",
         ),
         (["compare", "--backend", "catboost", *out], "--backend must be"),
         (["compare", "--repeats", "0", *out], "--repeats must be >= 1"),

@@ -125,7 +125,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "--inner-cv",
         type=int,
         default=None,
-        help="inner (tuning) folds (default 3; 2 above 2 million cells)",
+        help="inner (tuning) folds (default 2)",
     )
     compare.add_argument(
         "--alpha",

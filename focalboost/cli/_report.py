@@ -289,16 +289,13 @@ def _reliability(result, config):
                 title=f"{SHORT[arm]}\nECE {ece:.3f}",
             )
             ax.title.set_fontsize("small")
-            twin = ax.twinx()
-            twin.bar(
-                (bins[:-1] + bins[1:]) / 2, count, width=0.09, alpha=0.15, color="k"
-            )
-            twin.set_yscale("log")
-            twin.set_yticks([])
+            # rows per bin, log scale, as bars up to 0.25 of the height
+            height = 0.25 * np.log1p(count) / np.log1p(max(count.max(), 1))
+            ax.bar(bins[:-1], height, width=0.09, align="edge", alpha=0.15, color="k")
         row[0].set_ylabel(f"{backend}: observed frequency")
     fig.suptitle(
-        "Reliability of the pooled out-of-fold probabilities (bars: rows per "
-        "bin, log scale)",
+        "Reliability of the pooled out-of-fold probabilities (grey bars: rows "
+        "per bin, log scale)",
         fontsize="medium",
     )
     fig.tight_layout()

@@ -433,14 +433,20 @@ default=None
         if not self._early_stopped:
             return booster
         n_rounds = self._best_round + 1
+        # the record covers this fit's rounds (after an xgb_model's)
+        first = booster.num_boosted_rounds() - self._recorded_rounds()
         if 0 < n_rounds < booster.num_boosted_rounds():
             booster = booster[:n_rounds]  # a slice drops the best_* attributes
         if n_rounds > 0:
             attrs = {"best_iteration": str(self._best_round)}
-            if self.evals_result_:
-                attrs["best_score"] = repr(self._best_score())
+            if self.evals_result_ and self._best_round >= first:
+                attrs["best_score"] = repr(self._best_score(self._best_round - first))
             booster.set_attr(**attrs)
         return booster
+
+    def _recorded_rounds(self) -> int:
+        history = list(self.evals_result_.values())
+        return len(list(history[-1].values())[-1]) if history else 0
 
     # --------------------------------------------------------------- predict
     def _iteration_range(self, given: dict) -> tuple[int, int]:
@@ -611,11 +617,14 @@ default=None
         :class:`xgboost.XGBClassifier`.
         """
         self._require_early_stopping("best_score")
-        return self._best_score()
+        score = self.booster_.attr("best_score")
+        if score is None:
+            raise AttributeError("`best_score` is not recorded for this model.")
+        return float(score)
 
-    def _best_score(self) -> float:
+    def _best_score(self, index: int) -> float:
         history = list(self.evals_result_.values())[-1]
-        return float(list(history.values())[-1][self._best_round])
+        return float(list(history.values())[-1][index])
 
     def _require_early_stopping(self, name: str) -> None:
         check_is_fitted(self)

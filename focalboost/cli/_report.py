@@ -244,7 +244,7 @@ def _pr_curves(result, config):
             ax.step(recall, precision, where="post", lw=1.3, label=f"{arm} ({ap:.3f})")
         base = float(np.mean(y_flat))
         ax.axhline(base, color="grey", lw=0.8, ls=":", label=f"prevalence {base:.3f}")
-        micro = "" if kind == "binary" else " (micro over columns)"
+        micro = "" if kind == "binary" else "\n(micro over classes or labels)"
         ax.set(
             xlabel="recall",
             ylabel="precision",
@@ -252,6 +252,7 @@ def _pr_curves(result, config):
             ylim=(0, 1.02),
             title=f"{backend}: pooled out-of-fold PR curves{micro}",
         )
+        ax.title.set_fontsize("medium")
         ax.legend(fontsize="x-small", loc="upper right", title="arm (AP)")
     fig.tight_layout()
     return fig

@@ -278,7 +278,9 @@ FITTED: tuple[Fitted, ...] = (
     Fitted(
         "evals_result_",
         "dict",
-        'Per-round metric history, ``{"validation_0": {"focal": [...]}, ...}``.',
+        "Per-round metric history keyed as the backend keys it, "
+        '``{"validation_0": {"logloss": [...]}, ...}`` (LightGBM: '
+        '``"valid_0"``, ``"binary_logloss"``).',
         _dump_history,
         _load_history,
     ),

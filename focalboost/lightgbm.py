@@ -148,6 +148,20 @@ _SECTIONS = estimator_sections(
             "dict",
             "Metric of every ``eval_set`` entry at ``best_iteration_``.",
         ),
+        (
+            "best_iteration_",
+            "int",
+            "LightGBM's: the 1-based best round after early stopping, 0 "
+            "without it.",
+        ),
+        (
+            "n_iter_, n_estimators_",
+            "int",
+            "Boosting rounds trained (LightGBM's attributes).",
+        ),
+        ("n_features_", "int", "``n_features_in_`` (LightGBM's name)."),
+        ("feature_name_", "list of str", "The booster's feature names."),
+        ("objective_", "loss object", "The training loss, :attr:`loss_`."),
     ],
 )
 
@@ -190,11 +204,9 @@ class FocalLGBMClassifier(FocalClassifierMixin):
       probability link are focalboost's; ``predict_proba`` is the posterior
       estimate (see ``probability``);
     - ``min_child_weight`` is in log-loss Hessian units (see above);
-    - ``best_iteration_`` is the 0-based index of the last round used, also
-      without early stopping (LightGBM's is 1-based, and 0 without it);
-    - only the last ``eval_set`` entry drives early stopping (LightGBM
-      watches every one), and the eval sets are named ``validation_i``
-      (LightGBM: ``valid_i``);
+    - metrics are computed on focalboost's probabilities (``predict_proba``)
+      under LightGBM's names, in full float64;
+    - ``objective_`` is the focal loss object (:attr:`loss_`);
     - a multi-label indicator target trains one model with one output per
       label (LGBMClassifier refuses such targets).
 

@@ -110,6 +110,18 @@ _SECTIONS = estimator_sections(
             "Importances by ``importance_type``, as XGBClassifier reports them.",
         ),
         ("n_classes_", "int", "``len(classes_)``."),
+        (
+            "best_iteration_",
+            "int",
+            "0-based index of the last round ``predict`` uses (focalboost's; "
+            "-1 without any round).",
+        ),
+        (
+            "best_iteration, best_score",
+            "int, float",
+            "XGBoost's: the 0-based best round and the stopping metric there; "
+            "only after early stopping.",
+        ),
     ],
 )
 
@@ -152,9 +164,14 @@ class FocalXGBClassifier(FocalClassifierMixin):
       ``0..best_iteration_`` (XGBClassifier keeps every round and slices at
       predict time), so the booster alone, SHAP and :meth:`save_model`
       describe the model ``predict`` uses;
-    - ``best_iteration_`` is always set (``best_iteration`` and
-      ``best_score`` only after early stopping, as in XGBClassifier); the
-      metric history records full float64 values.
+    - metrics are computed on focalboost's probabilities (``predict_proba``)
+      under XGBoost's names, in full float64 (XGBoost keeps six decimals
+      of a custom metric); ``aucpr`` is the step-wise average precision;
+    - ``best_iteration_`` (focalboost's) is always set: the 0-based last
+      round ``predict`` uses; ``best_iteration`` and ``best_score`` only
+      after early stopping, as in XGBClassifier;
+    - ``predict`` also takes ``Booster.predict``'s ``pred_leaf``,
+      ``pred_contribs`` and ``pred_interactions``.
 
     Examples
     --------

@@ -344,7 +344,7 @@ def metadata(estimator) -> str:
         ):
             value = None  # a RandomState instance is not stored
         if isinstance(value, float) and value != value:
-            value = None  # NaN (XGBoost's ``missing``): None means NaN there
+            continue  # NaN (XGBoost's ``missing``): the default, restored as it
         try:
             params[name] = jsonable(value)
         except TypeError as exc:

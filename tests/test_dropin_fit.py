@@ -174,6 +174,17 @@ def test_missing_value_is_xgboosts():
     assert _diff(ours.predict_proba(Xm), _xgb().fit(Xm, Y).predict_proba(Xm)) > 1e-4
 
 
+@pytest.mark.parametrize("missing", [-999.0, np.nan])
+def test_missing_survives_save_and_load(tmp_path, missing):
+    Xm = np.where(np.random.default_rng(3).random(X.shape) < 0.15, -999.0, X)
+    clf = _xgb(missing=missing).fit(Xm, Y)
+    clf.save_model(tmp_path / "m.json")
+    loaded = FocalXGBClassifier().load_model(tmp_path / "m.json")
+    got = loaded.get_params()["missing"]
+    assert np.isnan(got) if np.isnan(missing) else got == missing
+    np.testing.assert_array_equal(loaded.predict_proba(Xm), clf.predict_proba(Xm))
+
+
 def test_monotone_constraints_by_column_name_after_a_dataframe_fit():
     df = _frame(X)
     cons = {"col_0": 1, "col_1": -1}

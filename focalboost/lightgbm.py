@@ -100,7 +100,9 @@ class LightGBMEarlyStopping:
     and the first that has not improved for ``early_stopping_rounds``
     rounds stops training at its best round (only the first metric with
     ``first_metric_only=True``), as ``lightgbm.early_stopping`` does, on
-    the full-precision record.
+    the full-precision record. When no metric stalls, the last round stops
+    at the best round of the first watched metric, as LightGBM's does, so
+    that ``lightgbm.train`` keeps the rounds up to it.
     """
 
     order = 30
@@ -111,10 +113,17 @@ class LightGBMEarlyStopping:
 
     def __call__(self, env):
         """Raise LightGBM's EarlyStopException when the log says to stop."""
+        if self.log.rounds is None:
+            return
         if self.log.should_stop():
-            raise lgb.callback.EarlyStopException(
-                self.log.best_round, env.evaluation_result_list
-            )
+            best = self.log.best_round
+        elif env.iteration == env.end_iteration - 1:
+            best = self.log.best_iteration(env.iteration - env.begin_iteration + 1)
+        else:
+            return
+        raise lgb.callback.EarlyStopException(
+            env.begin_iteration + best, env.evaluation_result_list
+        )
 
 
 #: The estimator's parameters: the table, then every other keyword of

@@ -4,10 +4,11 @@
 resolved); :func:`hessian_scale` measures the focal Hessians against the log
 loss's, which sets the native ``min_child_weight``. One
 :class:`FocalObjective` owns the labels, the sample weights and the Hessian
-policy (clip the per-sample Hessian first, then multiply by the weight); the
-backend modules only adapt its call signature. Everything is a module-level
-class holding plain arrays, so the callables pickle (the Dask backends need
-that).
+policy (clip the per-sample Hessian first, then multiply by the weight, then,
+for softmax Hessians, by the backend's multiclass constant); the backend
+modules only adapt its call signature and name that constant. Everything is
+a module-level class holding plain arrays, so the callables pickle (the Dask
+backends need that).
 """
 
 from __future__ import annotations

@@ -173,3 +173,28 @@ def test_refusals_name_the_problem():
         to_onnx(clf, X_TRAIN[:1])
     with pytest.raises(Exception, match="not fitted|NotFitted"):
         to_onnx(FocalLGBMClassifier(), X_TRAIN[:1])
+
+
+def test_the_saved_file_converts_with_onnxmltools_alone(tmp_path):
+    # the file's stored objective (binary:logistic / multi:softprob) is one the
+    # converter accepts; the graph gives the focal probabilities
+    import onnxmltools
+    import xgboost as xgb
+    from onnxmltools.convert.common.data_types import FloatTensorType
+
+    X = X_TRAIN.astype(np.float32)
+    for kind in ("binary", "multiclass"):
+        clf = FocalXGBClassifier(
+            alpha=ALPHA[kind], probability="focal", n_estimators=10
+        ).fit(X, Y_TRAIN[kind])
+        path = tmp_path / f"{kind}.json"
+        clf.save_model(path)
+        other = xgb.XGBClassifier()
+        other.load_model(path)
+        onx = onnxmltools.convert_xgboost(
+            other, initial_types=[("X", FloatTensorType([None, X.shape[1]]))]
+        )
+        _, proba = _run(onx, X)
+        if isinstance(proba, list):  # a ZipMap's {class: probability} maps
+            proba = np.array([[row[c] for c in sorted(row)] for row in proba])
+        np.testing.assert_allclose(proba, clf.predict_proba(X), rtol=0, atol=1e-5)

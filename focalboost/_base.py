@@ -585,7 +585,7 @@ class FocalClassifierMixin(ClassifierMixin, BaseEstimator):
 
     def _eval_metrics(self, loss):
         """Return the ``eval_metric`` of this estimator, by its backend's rules."""
-        given = self._native_given() if hasattr(self, "_native_given") else {}
+        given = self._native_given()
         metric = self.eval_metric
         at_fit = getattr(self, "_fit_eval_metric", None)
         if at_fit is not None:

@@ -598,11 +598,6 @@ class TrainingLog:
         name, metric = self._watched()[0]
         return min(self._best(name, metric), n_rounds - 1)
 
-    def watched_score(self, best: int) -> float:
-        """Value of the first watched pair at round ``best`` (XGBoost's best_score)."""
-        name, metric = self._watched()[0]
-        return self.history[name][metric][best]
-
     def evals_result(self) -> dict[str, dict[str, list[float]]]:
         """Return the record: ``{set name: {metric name: [value per round]}}``."""
         return {

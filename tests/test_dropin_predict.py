@@ -583,3 +583,42 @@ def test_the_focal_loss_is_a_metric_by_name():
     clf.set_params(probability="focal")
     expected = clf.loss_.loss(YV, clf.decision_function(XV)).mean()
     assert history["focal"][-1] == pytest.approx(expected, rel=1e-12)
+
+
+def _multiclass(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4))
+    score = X[:, 0] + 0.7 * X[:, 1] + rng.normal(size=n)
+    return X, np.digitize(score, [-0.8, 0.8])
+
+
+MULTICLASS_NAMED = [
+    pytest.param("xgboost", ["mlogloss", "merror", "auc"], id="xgb"),
+    pytest.param("lightgbm", ["multi_logloss", "multi_error"], id="lgb"),
+]
+
+
+@pytest.mark.parametrize(("backend", "metric"), MULTICLASS_NAMED)
+def test_multiclass_metrics_are_the_backends(backend, metric):
+    Xm, ym = _multiclass()
+    Xe, ye = _multiclass(n=200, seed=1)
+    ours, ref = _pair(backend, **(LGB_PARAMS if backend == "lightgbm" else {}))
+    fit = {"eval_set": [(Xe, ye)]}
+    if backend == "lightgbm":
+        fit["eval_metric"] = metric
+    else:
+        ours.set_params(eval_metric=metric)
+        ref.set_params(eval_metric=metric)
+        fit["verbose"] = False
+    ours.set_params(gamma=0.0)
+    ours.fit(Xm, ym, **{k: v for k, v in fit.items() if k != "verbose"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ref.fit(Xm, ym, **fit)
+    got, want = _history(ours), _history(ref)
+    name = list(want)[0]
+    assert list(got[name]) == list(want[name])
+    # multiclass parity: probabilities within 1e-6 (XGBoost float32)
+    for m, values in want[name].items():
+        assert _diff(got[name][m], values) < 1e-5, m

@@ -268,6 +268,18 @@ def test_gridsearchcv_over_backend_keywords(est, grid):
         assert search.best_estimator_.get_params()[key] == value
 
 
+def test_gridsearchcv_passes_the_backends_fit_keywords():
+    grid = {"max_depth": [2, 3]}
+    ours = GridSearchCV(_xgb(n_estimators=3), grid, cv=2)
+    ours.fit(X, Y, eval_set=[(XV, YV)], verbose=False)
+    ref = GridSearchCV(xgb.XGBClassifier(n_estimators=3), grid, cv=2)
+    ref.fit(X, Y, eval_set=[(XV, YV)], verbose=False)
+    assert ours.best_params_ == ref.best_params_
+    np.testing.assert_allclose(
+        ours.cv_results_["mean_test_score"], ref.cv_results_["mean_test_score"]
+    )
+
+
 # --------------------------------------------------------------- weighting rule
 @pytest.mark.parametrize("k", [0.25, 3.0])
 def test_scale_pos_weight_is_positive_class_weights_times_k(k):
@@ -478,6 +490,20 @@ def test_xgboost_base_margin_trains_from_the_given_margin():
     got = ours.get_booster().predict(data, output_margin=True)
     want = ref.get_booster().predict(data, output_margin=True)
     assert _diff(got, want) < 1e-5
+    # without the margin, both predict from the intercept (XGBoost's
+    # base_score, estimated from y alone in both)
+    assert _diff(ours.predict_proba(X), ref.predict_proba(X)) < XGB_TOL
+    # the evaluation sets start from their own margins too
+    bv = np.random.default_rng(8).normal(scale=0.3, size=YV.shape[0])
+    kw = dict(base_margin=bm, eval_set=[(XV, YV)], base_margin_eval_set=[bv])
+    ours = _xgb(eval_metric="logloss").fit(X, Y, **kw)
+    ref = xgb.XGBClassifier(n_estimators=10, eval_metric="logloss")
+    ref.fit(X, Y, verbose=False, **kw)
+    np.testing.assert_allclose(
+        ours.evals_result()["validation_0"]["logloss"],
+        ref.evals_result()["validation_0"]["logloss"],
+        rtol=1e-6,
+    )
 
 
 def test_lightgbm_init_score_trains_from_the_given_margin():
@@ -512,6 +538,18 @@ def test_xgboost_continued_training_from_a_model_file(tmp_path):
     from_file = _xgb(n_estimators=5).fit(X, Y, xgb_model=str(path))
     from_est = _xgb(n_estimators=5).fit(X, Y, xgb_model=own)
     np.testing.assert_array_equal(from_file.predict_proba(X), from_est.predict_proba(X))
+
+
+def test_lightgbm_continued_training_from_a_model_file(tmp_path):
+    own = _lgb(n_estimators=5).fit(X, Y)
+    path = tmp_path / "model.txt"
+    own.save_model(path)
+    from_file = _lgb(n_estimators=5).fit(X, Y, init_model=str(path))
+    from_est = _lgb(n_estimators=5).fit(X, Y, init_model=own)
+    assert from_file.intercept_ == own.intercept_
+    np.testing.assert_allclose(
+        from_file.predict_proba(X), from_est.predict_proba(X), rtol=0, atol=1e-12
+    )
 
 
 def test_lightgbm_continued_training_is_lgbmclassifiers():

@@ -275,9 +275,15 @@ def check_choice(name, value, choices):
 
 
 def seed_from(random_state) -> int | None:
-    """Return the integer seed of ``random_state`` (None, an int or a RandomState)."""
+    """Return the integer seed of ``random_state``.
+
+    None, an int, or a numpy ``RandomState`` / ``Generator`` from which an
+    integer below ``2**31 - 1`` is drawn, as the backends' classifiers draw it.
+    """
     if random_state is None:
         return None
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(np.iinfo(np.int32).max))
     if isinstance(random_state, numbers.Integral) and not isinstance(
         random_state, bool
     ):
@@ -286,7 +292,8 @@ def seed_from(random_state) -> int | None:
         rng = check_random_state(random_state)
     except ValueError as exc:
         raise ValueError(
-            "random_state must be None, an int or a numpy RandomState; got "
+            "random_state must be None, an int, a numpy RandomState or Generator; "
+            "got "
             f"{random_state!r}."
         ) from exc
     return int(rng.randint(np.iinfo(np.int32).max))

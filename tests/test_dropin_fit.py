@@ -154,6 +154,18 @@ def test_lightgbm_verbose_keyword_is_lightgbms(capfd):
     assert "[LightGBM]" not in capfd.readouterr().out
 
 
+@pytest.mark.parametrize("make_rng", [np.random.RandomState, np.random.default_rng])
+def test_random_state_objects_seed_as_the_backends(make_rng):
+    params = {"subsample": 0.6, "colsample_bytree": 0.6}
+    ours = _xgb(random_state=make_rng(1), **params).fit(X, Y)
+    ref = xgb.XGBClassifier(n_estimators=10, random_state=make_rng(1), **params)
+    assert _diff(ours.predict_proba(X), ref.fit(X, Y).predict_proba(X)) < XGB_TOL
+    params = {"subsample": 0.6, "subsample_freq": 1}
+    ours = _lgb(random_state=make_rng(1), **params).fit(X, Y)
+    ref = _ref_lgb(random_state=make_rng(1), **params).fit(X, Y)
+    assert _diff(ours.predict_proba(X), ref.predict_proba(X)) < LGB_TOL
+
+
 def test_n_estimators_none_is_xgboosts_default():
     clf = FocalXGBClassifier(n_estimators=None).fit(X, Y)
     ref = xgb.XGBClassifier(n_estimators=None).fit(X, Y)

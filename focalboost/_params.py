@@ -274,7 +274,7 @@ EVAL_METRIC = Param(
     "Metrics recorded on ``eval_set`` under the backend's names (see "
     "``evals_result_``) and used for early stopping, computed on the "
     "probabilities ``predict_proba`` returns. None: what the backend's "
-    "classifier records, its log loss (XGBoost ``\"logloss\"`` / "
+    'classifier records, its log loss (XGBoost ``"logloss"`` / '
     '``"mlogloss"``, LightGBM ``"binary_logloss"`` / ``"multi_logloss"``); '
     'the training loss is ``"focal"``. XGBoost\'s names: ``"logloss"``, ``"mlogloss"``, '
     '``"error"``, ``"error@t"``, ``"merror"``, ``"auc"``, ``"aucpr"``. '
@@ -583,7 +583,9 @@ XGBOOST: tuple[Param, ...] = (
         None,
         "None",
         "None",
-        "Refused: " + _INTERCEPT + ".",
+        "Refused: focalboost starts from the focal-optimal constant "
+        "(``intercept_``); pass ``base_margin`` to ``fit`` to start from your own "
+        "margins.",
         check=refused(_INTERCEPT + "."),
     ),
     booster_params("XGBoost"),

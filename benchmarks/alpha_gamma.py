@@ -249,6 +249,28 @@ def body(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _commit() -> str:
+    """The repository's commit (short hash), or "unknown"."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parent,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
+def body_head(doc: dict[str, Any]) -> list[str]:
+    """The commit line of the Markdown file."""
+    return [f"Commit: {doc.get('commit', 'unknown')}.", ""]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m benchmarks.alpha_gamma``."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -273,6 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: not found under {data_dir}: {missing}", file=sys.stderr)
         return 2
     doc = provenance("alpha_gamma", argv, fit_threads=1)
+    doc["commit"] = _commit()
     doc["config"] = dict(
         rounds=ROUNDS,
         max_rows=args.max_rows,
@@ -305,7 +328,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         runtime_s=time.perf_counter() - t0, summary=summarise(results), datasets=results
     )
     stem = "alpha_gamma" + (f"_{args.tag}" if args.tag else "")
-    written = write_results(args.out, stem, doc, TITLE, body(doc), digits=DIGITS)
+    lines = body_head(doc) + body(doc)
+    written = write_results(args.out, stem, doc, TITLE, lines, digits=DIGITS)
     log(f"done in {doc['runtime_s']:.0f} s; wrote " + ", ".join(map(str, written)))
     return 0
 

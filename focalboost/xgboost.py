@@ -97,6 +97,15 @@ PARAMS = backend_keywords(
     XGBOOST, inspect.signature(xgb.XGBModel.__init__), "xgboost.XGBClassifier"
 )
 
+#: Objectives whose booster keeps ``base_score`` as a margin (an
+#: ``xgb_model`` of these continues from it as it is).
+MARGIN_BASE_SCORE = (
+    "reg:squarederror",
+    "binary:logitraw",
+    "multi:softprob",
+    "multi:softmax",
+)
+
 #: Backend words of the generated docstring sections.
 DOC_WORDS = dict(booster="xgboost.Booster", intercept="the booster's ``base_score``")
 _SECTIONS = estimator_sections(
@@ -373,7 +382,9 @@ default=None
         objective = learner["objective"]["name"]
         text = learner["learner_model_param"]["base_score"].strip("[]")
         score = np.array([float(v) for v in text.split(",")])
-        if objective in ("reg:squarederror", "binary:logitraw"):
+        # XGBoost keeps base_score as a probability for binary:logistic only
+        # (multi:softprob's is the vector of margins)
+        if objective in MARGIN_BASE_SCORE:
             margin = score
         elif objective == "binary:logistic":
             margin = logit(score)
@@ -381,7 +392,7 @@ default=None
             raise ValueError(
                 f"xgb_model was trained with objective {objective!r}; continued "
                 "training starts from boosters of binary:logistic, "
-                "binary:logitraw or focalboost's own models."
+                f"{', '.join(MARGIN_BASE_SCORE)} or focalboost's own models."
             )
         if margin.shape[0] != self.n_outputs_:
             raise ValueError(

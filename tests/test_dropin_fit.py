@@ -625,6 +625,47 @@ def test_binary_weighting_refused_for_multiclass(cls):
         cls(n_estimators=2, scale_pos_weight=2.0).fit(Xm, ym)
 
 
+def test_unknown_xgboost_keywords_warn_as_xgbclassifier():
+    # XGBoost names a parameter it does not use; so does the drop-in
+    with pytest.warns(UserWarning, match=r"not_a_param.*not used"):
+        xgb.XGBClassifier(n_estimators=2, not_a_param=1).fit(X, Y)
+    with pytest.warns(UserWarning, match=r"not_a_param.*not used"):
+        _xgb(n_estimators=2, not_a_param=1).fit(X, Y)
+
+
+def test_class_weighting_refused_for_multilabel():
+    Y2 = np.c_[Y, 1 - Y]
+    for cls, params in (
+        (FocalLGBMClassifier, {"class_weight": "balanced"}),
+        (FocalXGBClassifier, {"scale_pos_weight": 2.0}),
+    ):
+        with pytest.raises(ValueError, match="not supported for a multi-label"):
+            cls(n_estimators=2, **params).fit(X, Y2)
+
+
+def test_class_weight_dict_keys_are_the_labels():
+    labels = np.where(Y == 1, "yes", "no")
+    cw = {"yes": 3.0}
+    ours = _lgb(class_weight=cw).fit(X, labels)
+    ref = _ref_lgb(class_weight=cw).fit(X, labels)
+    assert _diff(ours.predict_proba(X), ref.predict_proba(X)) < LGB_TOL
+
+
+def test_xgboost_multiclass_continued_training_is_xgbclassifiers():
+    # multiclass at XGBoost's softmax Hessian convention (see the notes)
+    Xm, ym = _data(target="multiclass")
+    first = xgb.XGBClassifier(n_estimators=3).fit(Xm, ym)
+    ref = xgb.XGBClassifier(n_estimators=3).fit(Xm, ym, xgb_model=first.get_booster())
+    ours = _xgb(n_estimators=3).fit(Xm, ym, xgb_model=first.get_booster())
+    assert _diff(ours.predict_proba(Xm), ref.predict_proba(Xm)) < XGB_TOL
+
+
+def test_continued_training_from_another_objective_is_refused():
+    reg = xgb.XGBRegressor(n_estimators=2, objective="reg:absoluteerror").fit(X, Y)
+    with pytest.raises(ValueError, match="reg:absoluteerror.*binary:logistic"):
+        _xgb().fit(X, Y, xgb_model=reg.get_booster())
+
+
 def test_lightgbm_fit_refusals():
     with pytest.raises(ValueError, match="eval_class_weight.*eval_sample_weight"):
         _lgb().fit(X, Y, eval_set=[(XV, YV)], eval_class_weight=[{0: 1}])

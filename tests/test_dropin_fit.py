@@ -660,6 +660,19 @@ def test_xgboost_multiclass_continued_training_is_xgbclassifiers():
     assert _diff(ours.predict_proba(Xm), ref.predict_proba(Xm)) < XGB_TOL
 
 
+def test_lightgbm_multiclass_continued_training_is_lgbmclassifiers():
+    # multiclass at LightGBM's convention; the intercept solve's 1e-8
+    Xm, ym = _data(target="multiclass")
+    first = _ref_lgb(n_estimators=3).fit(Xm, ym)
+    ref = _ref_lgb(n_estimators=3).fit(Xm, ym, init_model=first.booster_)
+    ours = _lgb(n_estimators=3).fit(Xm, ym, init_model=first.booster_)
+    assert _diff(ours.predict_proba(Xm), ref.predict_proba(Xm)) < 1e-7
+    own = _lgb(n_estimators=3).fit(Xm, ym)
+    more = _lgb(n_estimators=3).fit(Xm, ym, init_model=own)
+    six = _ref_lgb(n_estimators=6).fit(Xm, ym)
+    assert _diff(more.predict_proba(Xm), six.predict_proba(Xm)) < 1e-7
+
+
 def test_continued_training_from_another_objective_is_refused():
     reg = xgb.XGBRegressor(n_estimators=2, objective="reg:absoluteerror").fit(X, Y)
     with pytest.raises(ValueError, match="reg:absoluteerror.*binary:logistic"):

@@ -433,17 +433,23 @@ default=None
         callbacks = [recorder] if watch else []
         callbacks += list(self._checked("callbacks") or [])
         init = None if args.init_model is None else self._init_booster(args.init_model)
-        booster = xgb.train(
-            self._train_params(params),
-            dtrain,
-            num_boost_round=self._checked("n_estimators"),
-            evals=watch,
-            obj=XGBoostObjective(loss, y, w, self.hessian, self._kernel_threads()),
-            custom_metric=recorder if watch else None,
-            verbose_eval=args.verbose if watch else False,
-            callbacks=callbacks or None,
-            xgb_model=init,
-        )
+        params = self._train_params(params)
+        # XGBoost's verbosity is a (thread-local) global setting: as
+        # XGBClassifier, set it for this training only
+        verbosity = params.pop("verbosity", None)
+        scope = {} if verbosity is None else {"verbosity": verbosity}
+        with xgb.config_context(**scope):
+            booster = xgb.train(
+                params,
+                dtrain,
+                num_boost_round=self._checked("n_estimators"),
+                evals=watch,
+                obj=XGBoostObjective(loss, y, w, self.hessian, self._kernel_threads()),
+                custom_metric=recorder if watch else None,
+                verbose_eval=args.verbose if watch else False,
+                callbacks=callbacks or None,
+                xgb_model=init,
+            )
         best = booster.attr("best_iteration")
         # an early-stopping callback of the user's chose the round
         mine = best is not None and self.early_stopping_rounds is None

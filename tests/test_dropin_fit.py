@@ -147,6 +147,14 @@ def test_lightgbm_dart_is_accepted_and_changes_the_model():
     assert _diff(ours.decision_function(X), plain.decision_function(X)) > 1e-3
 
 
+def test_xgboost_verbosity_is_set_for_the_fit_only():
+    before = xgb.get_config()["verbosity"]
+    xgb.XGBClassifier(n_estimators=1, verbosity=0).fit(X, Y)
+    assert xgb.get_config()["verbosity"] == before  # XGBClassifier's scope
+    _xgb(n_estimators=1, verbosity=0).fit(X, Y)
+    assert xgb.get_config()["verbosity"] == before
+
+
 def test_lightgbm_verbose_keyword_is_lightgbms(capfd):
     _lgb(verbose=1).fit(X, Y)
     assert "[LightGBM]" in capfd.readouterr().out

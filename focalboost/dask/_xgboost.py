@@ -283,19 +283,27 @@ default=None
             for e in evals
         ]
         recorder = DaskXGBoostEval(log, n_labels) if watch else None
-        out = xgb.dask.train(
-            client,
-            self._train_params(params),
-            dtrain,
-            num_boost_round=self._checked("n_estimators"),
-            evals=watch or None,
-            obj=DMatrixObjective(loss, self.hessian, n_labels, self._kernel_threads()),
-            custom_metric=recorder,
-            verbose_eval=args.verbose if watch else False,
-            callbacks=([recorder] if recorder is not None else [])
-            + list(self._checked("callbacks") or [])
-            or None,
-        )
+        params = self._train_params(params)
+        # verbosity is XGBoost's global setting: scoped to this training, which
+        # xgboost.dask carries to the workers
+        verbosity = params.pop("verbosity", None)
+        scope = {} if verbosity is None else {"verbosity": verbosity}
+        with xgb.config_context(**scope):
+            out = xgb.dask.train(
+                client,
+                params,
+                dtrain,
+                num_boost_round=self._checked("n_estimators"),
+                evals=watch or None,
+                obj=DMatrixObjective(
+                    loss, self.hessian, n_labels, self._kernel_threads()
+                ),
+                custom_metric=recorder,
+                verbose_eval=args.verbose if watch else False,
+                callbacks=([recorder] if recorder is not None else [])
+                + list(self._checked("callbacks") or [])
+                or None,
+            )
         booster = out["booster"]
         record = booster.attr(RECORD_KEY)
         if record is not None:

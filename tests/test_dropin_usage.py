@@ -386,6 +386,22 @@ def xgb_grid_search_with_fit_params(cls, tmp_path):
     return sorted(grid.best_params_)
 
 
+def xgb_cross_val_score(cls, tmp_path):
+    from sklearn.model_selection import cross_val_score
+
+    X, y = load_breast_cancer(return_X_y=True)
+    scores = cross_val_score(cls(n_estimators=10), X, y, cv=3, scoring="roc_auc")
+    return len(scores), bool(scores.min() > 0.9)
+
+
+def xgb_frame_feature_names(cls, tmp_path):
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    clf = cls(n_estimators=3).fit(X, y)
+    names = list(clf.feature_names_in_)
+    assert clf.get_booster().feature_names == names == list(X.columns)
+    return len(names), set(clf.get_booster().get_score()) <= set(names)
+
+
 # ============================================================== LightGBM
 def lgb_early_stopping_and_best_iteration(cls, tmp_path):
     X_train, X_test, y_train, y_test = _cancer()
@@ -577,6 +593,41 @@ def lgb_multiclass_iris(cls, tmp_path):
     )
 
 
+def lgb_split_value_histogram(cls, tmp_path):
+    matplotlib = pytest.importorskip("matplotlib", reason="matplotlib not installed")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    X_train, _, y_train, _ = _cancer()
+    names = [f"f{i + 1}" for i in range(X_train.shape[1])]
+    clf = cls(num_leaves=5, n_estimators=20, verbose=-1)
+    clf.fit(X_train, y_train, feature_name=names)
+    used = names[int(np.argmax(clf.booster_.feature_importance()))]
+    ax = lgb.plot_split_value_histogram(clf.booster_, feature=used, bins="auto")
+    title = ax.get_title()
+    plt.close("all")
+    return title.startswith("Split value histogram")
+
+
+def lgb_eval_names_and_best_score(cls, tmp_path):
+    X_train, X_test, y_train, y_test = _cancer()
+    clf = cls(n_estimators=200, learning_rate=0.2, verbose=-1)
+    with _quiet():
+        clf.fit(
+            X_train,
+            y_train,
+            eval_set=[(X_test, y_test)],
+            eval_names=["holdout"],
+            eval_metric=["auc", "binary_error"],
+            callbacks=[lgb.early_stopping(5, verbose=False)],
+        )
+    return (
+        list(clf.best_score_),
+        list(clf.best_score_["holdout"]),
+        bool(clf.best_iteration_ > 0),
+    )
+
+
 # ---------------------------------------------------------------- the runs
 XGB_CASES = [
     xgb_imbalanced_scale_pos_weight,
@@ -603,6 +654,8 @@ XGB_CASES = [
     xgb_plot_importance,
     xgb_shap,
     xgb_grid_search_with_fit_params,
+    xgb_cross_val_score,
+    xgb_frame_feature_names,
 ]
 LGB_CASES = [
     lgb_early_stopping_and_best_iteration,
@@ -619,6 +672,8 @@ LGB_CASES = [
     lgb_imbalanced_is_unbalance,
     lgb_class_weight_balanced,
     lgb_multiclass_iris,
+    lgb_split_value_histogram,
+    lgb_eval_names_and_best_score,
 ]
 CASES = [
     pytest.param(case, xgb.XGBClassifier, FocalXGBClassifier, id=case.__name__)

@@ -6,6 +6,7 @@ import html
 import importlib.util
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -321,13 +322,16 @@ def test_progress_bar_redraws_in_place_on_a_terminal():
 
     stream = Terminal()
     bar = Progress(4, stream)
+    bar.work_total = 4.0
     for _ in range(4):
-        bar.fit_done("focal a=none g=2")
+        bar.fit_done("focal a=none g=2", work=1.0)
     bar.step_done("not printed on a terminal")
     bar.close()
     text = stream.getvalue()
     assert text.count("\r") == 4 and text.endswith("\n")
     assert "4/4 fits" in text and "not printed" not in text
+    # the time left: after 1, 2, 3 of 4 equal fits, not after the last
+    assert text.count(" s left") == 3
 
 
 def test_f1_optimal_threshold_matches_brute_force():
@@ -787,3 +791,30 @@ def test_time_budget_keeps_the_finished_outer_folds(monkeypatch):
     clock[0] = 0.0
     with pytest.raises(_compare.TimeBudgetError, match="finished 0 outer fold"):
         run_compare(X, y, time_budget=3, **kwargs)
+
+
+def test_wide_data_gets_threads_per_fit_in_worker_processes(monkeypatch):
+    """Above CELLS_PER_THREAD cells a fit gets threads, in a worker process.
+
+    The main process's environment is left as it was (the workers' OpenMP
+    settings are set only while they start).
+    """
+    from focalboost.cli import _compare
+    from focalboost.cli._compare import run_compare
+
+    monkeypatch.setattr(_compare, "CELLS_PER_THREAD", 100)
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    before = dict(os.environ)
+    X, y = make_classification(200, n_features=4, weights=[0.8], random_state=0)
+    kwargs = dict(kind="binary", alphas=[None], gammas=[2.0], cv=2, inner_cv=2)
+    kwargs.update(n_estimators=4)
+    result = run_compare(X, y, n_jobs=2, **kwargs)
+    assert (result["processes"], result["threads_per_fit"]) == (1, 2)
+    assert dict(os.environ) == before
+    serial = run_compare(X, y, n_jobs=1, **kwargs)
+    assert serial["threads_per_fit"] == 1
+    got = result["backends"]["xgboost"]["summary"]["verdicts"]
+    want = serial["backends"]["xgboost"]["summary"]["verdicts"]
+    assert [v["mean_difference"] for v in got] == pytest.approx(
+        [v["mean_difference"] for v in want], abs=1e-12
+    )

@@ -552,8 +552,9 @@ default=None
             callbacks=callbacks + list(args.callbacks) or None,
             init_model=init,
         )
-        # an early-stopping callback of the user's chose the round (1-based)
-        stopped = booster.best_iteration - 1 if args.callbacks else None
+        # an early stop chose the round (1-based): focalboost's, a callback of
+        # the user's or LightGBM's own (its early_stopping_round parameter)
+        stopped = booster.best_iteration - 1
         self._finish_training(
             log,
             booster.current_iteration(),

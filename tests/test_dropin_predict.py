@@ -216,6 +216,11 @@ def test_xgboost_best_attributes_only_after_early_stopping():
 LGB_STOPPING = [
     pytest.param({}, ["auc", "binary_logloss"], id="any-metric"),
     pytest.param({"early_stopping_rounds": 400}, ["auc"], id="never-stalls"),
+    pytest.param(
+        {"early_stopping_rounds": None, "early_stopping_round": 4},
+        ["auc"],
+        id="lightgbm-parameter",
+    ),
     pytest.param({"first_metric_only": True}, ["auc"], id="first-metric-only"),
     pytest.param({}, ["binary_error"], id="error"),
 ]

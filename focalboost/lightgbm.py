@@ -338,6 +338,13 @@ default=None
                     "feature matrix."
                 )
             eval_set = list(zip(eval_X, eval_y, strict=True))
+        if eval_names is None and eval_set:
+            # LightGBM's name of an entry that is the training data itself,
+            # which its early stopping (and focalboost's) does not watch
+            eval_names = [
+                "training" if (Xe is X and ye is y) else f"valid_{i}"
+                for i, (Xe, ye) in enumerate(eval_set)
+            ]
         if eval_class_weight is not None:
             raise ValueError(
                 f"eval_class_weight={eval_class_weight!r} is not supported: pass "

@@ -627,3 +627,14 @@ def test_multiclass_metrics_are_the_backends(backend, metric):
     # multiclass parity: probabilities within 1e-6 (XGBoost float32)
     for m, values in want[name].items():
         assert _diff(got[name][m], values) < 1e-5, m
+
+
+def test_lightgbm_training_data_in_eval_set_is_named_and_not_watched():
+    fit = {"eval_set": [(X, Y), (XV, YV)]}
+    params = dict(n_estimators=60, learning_rate=0.3, early_stopping_rounds=4)
+    ours, ref = _fit_both("lightgbm", fit, **params, **LGB_PARAMS)
+    assert (
+        list(ours.evals_result_) == list(ref.evals_result_) == ["training", "valid_1"]
+    )
+    assert ours.best_iteration_ == ref.best_iteration_
+    assert ours.n_iter_ == ref.n_iter_

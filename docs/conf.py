@@ -45,10 +45,12 @@ extensions = [
     "sphinx_gallery.gen_gallery",
     # docs/_ext: the command line page from the argument parser
     # (``.. cli-reference::``), the ``#:`` comments of re-exported constants,
-    # and the provenance line of a benchmark results file (``.. measured::``)
+    # the provenance line of a benchmark results file (``.. measured::``),
+    # and the prose-table class on tables of sentences (they wrap)
     "cli_reference",
     "reexported_constants",
     "benchmark_provenance",
+    "prose_tables",
 ]
 templates_path = ["_templates"]
 exclude_patterns = [

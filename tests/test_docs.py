@@ -568,3 +568,79 @@ def test_committed_in_is_the_commit_of_the_results_file():
             assert last.startswith(m.group("commit")), (rst.name, str(target), last)
             checked += 1
     assert checked, "no ':committed-in:' checked"
+
+
+# -- Wide tables, as a browser lays them out ------------------------------------
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
+# Appended to a copy of a page: lists the tables wider than their container
+# (they scroll, so their last columns are out of sight) once the page is laid
+# out.
+MEASURE_TABLES = """<script>
+window.addEventListener('load', function () {
+  var out = [];
+  document.querySelectorAll('.bd-article table').forEach(function (t, i) {
+    var box = t.parentElement;
+    if (box.scrollWidth > box.clientWidth + 2) {
+      var cell = t.querySelector('th, td');
+      out.push('table ' + i + ' (' + (cell ? cell.textContent.trim() : '') +
+               '): ' + box.scrollWidth + ' px in ' + box.clientWidth + ' px');
+    }
+  });
+  var pre = document.createElement('pre');
+  pre.id = 'measured-tables';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def _browser() -> str | None:
+    return next(filter(None, map(shutil.which, BROWSERS)), None)
+
+
+def _overflowing_tables(browser: str, page: Path, width: int) -> list[str]:
+    probe = page.with_name(f"_probe_{page.name}")
+    text = page.read_text(encoding="utf-8")
+    probe.write_text(text.replace("</body>", MEASURE_TABLES + "</body>"), "utf-8")
+    try:
+        proc = subprocess.run(
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                f"--window-size={width},1800",
+                "--virtual-time-budget=5000",
+                "--dump-dom",
+                probe.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        probe.unlink()
+    found = re.search(r'<pre id="measured-tables"[^>]*>(.*?)</pre>', proc.stdout, re.S)
+    assert found, f"{page.name}: the browser laid nothing out: {proc.stderr[-500:]}"
+    return json.loads(html_lib.unescape(found.group(1)))
+
+
+def test_tables_fit_a_1400_px_window(html):
+    # a reader at 1400 px sees every column without scrolling the table
+    browser = _browser()
+    if browser is None:
+        pytest.skip("no headless Chromium/Chrome to lay the pages out")
+    pages = [
+        p
+        for p in _pages(html)
+        if '<table class="table' in p.read_text(encoding="utf-8")
+        and "genindex" not in p.name
+    ]
+    assert pages
+    found = {}
+    for page in pages:
+        wide = _overflowing_tables(browser, page, 1400)
+        if wide:
+            found[str(page.relative_to(html))] = wide
+    assert not found, found

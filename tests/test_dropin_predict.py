@@ -638,3 +638,22 @@ def test_lightgbm_training_data_in_eval_set_is_named_and_not_watched():
     )
     assert ours.best_iteration_ == ref.best_iteration_
     assert ours.n_iter_ == ref.n_iter_
+
+
+@pytest.mark.parametrize("backend", ["xgboost", "lightgbm"])
+def test_best_iteration_conventions_survive_save_and_load(backend, tmp_path):
+    fit = {"eval_set": [(XV, YV)]}
+    params = dict(n_estimators=100, learning_rate=0.5, early_stopping_rounds=3)
+    ours, _ = _pair(backend, eval_metric=["auc", "logloss"], **params)
+    ours.fit(X, Y, **fit)
+    path = tmp_path / ("model.json" if backend == "xgboost" else "model.txt")
+    ours.save_model(path)
+    loaded = type(ours)().load_model(path)
+    assert loaded.best_iteration_ == ours.best_iteration_
+    if backend == "xgboost":
+        assert loaded.best_iteration == ours.best_iteration
+        assert loaded.best_score == ours.best_score
+    else:
+        assert loaded.best_iteration_ > 0  # 1-based after early stopping
+        assert loaded.best_score_ == ours.best_score_
+    assert loaded.evals_result_ == ours.evals_result_

@@ -29,7 +29,8 @@ import numpy as np
 import xgboost as xgb
 from sklearn.datasets import make_classification
 
-from focalboost import BinaryFocalLoss, FocalXGBClassifier
+from focalboost import FocalXGBClassifier
+from focalboost.export import binary_posterior
 
 X, y = make_classification(n_samples=3_000, weights=[0.95], random_state=0)
 clf = FocalXGBClassifier(alpha=0.25, gamma=2.0, n_estimators=50, n_jobs=1).fit(X, y)
@@ -54,18 +55,17 @@ print(
 # intercept included (``output_margin=True``), as the estimator does with the
 # same keyword. The margin of a focal model is *not* a log-odds: the sigmoid
 # of it is the raw focal probability (``probability="focal"``).
-# ``predict_proba`` maps it to the posterior estimate with
-# :meth:`~focalboost.BinaryFocalLoss.posterior_proba` of the model's loss, a
-# closed-form function of the margin that a serving system can apply to the
-# booster's output.
+# ``predict_proba`` maps it to the posterior estimate with a closed-form
+# function of the margin, ``alpha_`` and ``gamma``:
+# :func:`focalboost.export.binary_posterior` applies it to the booster's
+# output (:doc:`/serving` has the formula, to port it, and ONNX export).
 
 booster = xgb.Booster(model_file=path)
 margin = booster.predict(xgb.DMatrix(X), output_margin=True)
 same = np.array_equal(margin, clf.predict(X, output_margin=True))
 print("margin equals the estimator's output_margin:", same)
 
-loss = BinaryFocalLoss(alpha=clf.alpha_, gamma=clf.gamma)
-posterior = loss.posterior_proba(margin)
+posterior = binary_posterior(margin, alpha=clf.alpha_, gamma=clf.gamma)[:, 1]
 print(
     "posterior from the margin equals predict_proba:",
     np.allclose(posterior, clf.predict_proba(X)[:, 1]),
@@ -81,7 +81,9 @@ z = np.linspace(margin.min(), margin.max(), 200)
 fig, ax = plt.subplots(figsize=(6, 4))
 ax.plot(z, 1 / (1 + np.exp(-z)), label="sigmoid of the margin (probability='focal')")
 ax.plot(
-    z, loss.posterior_proba(z), label="posterior estimate (probability='posterior')"
+    z,
+    binary_posterior(z, alpha=clf.alpha_, gamma=clf.gamma)[:, 1],
+    label="posterior estimate (probability='posterior')",
 )
 ax.set_xlabel("focal margin (Booster.predict(..., output_margin=True))")
 ax.set_ylabel("probability of the positive class")

@@ -261,7 +261,7 @@ def _run_on_pool(func, chunks, scalars, pool) -> None:
 class KernelNotBuiltWarning(UserWarning):
     """The compiled kernel is not available: fits run on the slower numpy path.
 
-    Issued once per process, at the first focal gradient evaluation, by an
+    Emitted once per process, at the first focal gradient evaluation, by an
     installation from source that had no C compiler (or whose compiled
     module does not load). Wheels carry the kernel. Setting
     ``FOCALBOOST_NO_CKERNEL=1`` chooses the numpy path deliberately and
@@ -303,7 +303,7 @@ def ckernel_enabled() -> bool:
 
     The objective asks this before each evaluation. The first time it
     finds no compiled kernel, without ``FOCALBOOST_NO_CKERNEL=1`` asking for
-    the numpy path, it issues :class:`KernelNotBuiltWarning` (once per
+    the numpy path, it emits :class:`KernelNotBuiltWarning` (once per
     process).
 
     Examples

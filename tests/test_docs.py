@@ -644,3 +644,19 @@ def test_tables_fit_a_1400_px_window(html):
         if wide:
             found[str(page.relative_to(html))] = wide
     assert not found, found
+
+
+@pytest.mark.parametrize(
+    "page, other",
+    [
+        ("focalboost.FocalXGBClassifier", "FocalLGBMClassifier"),
+        ("focalboost.FocalLGBMClassifier", "FocalXGBClassifier"),
+    ],
+)
+def test_estimator_page_examples_use_their_estimator(html, page, other):
+    # e.g. FocalXGBClassifier.save_model's example must not fit a LightGBM model
+    raw = (html / "generated" / f"{page}.html").read_text(encoding="utf-8")
+    blocks = re.findall(r'<div class="highlight[^"]*"><pre>(.*?)</pre>', raw, re.S)
+    assert blocks, page
+    code = [html_lib.unescape(re.sub(r"<[^>]+>", "", b)) for b in blocks]
+    assert not [c for c in code if other in c], [c for c in code if other in c]

@@ -276,7 +276,8 @@ EVAL_METRIC = Param(
     "probabilities ``predict_proba`` returns. None: what the backend's "
     'classifier records, its log loss (XGBoost ``"logloss"`` / '
     '``"mlogloss"``, LightGBM ``"binary_logloss"`` / ``"multi_logloss"``); '
-    'the training loss is ``"focal"``. XGBoost\'s names: ``"logloss"``, ``"mlogloss"``, '
+    'the training loss is ``"focal"``. XGBoost\'s names: ``"logloss"``, '
+    '``"mlogloss"``, '
     '``"error"``, ``"error@t"``, ``"merror"``, ``"auc"``, ``"aucpr"``. '
     'LightGBM\'s: ``"binary_logloss"`` (``"binary"``), ``"multi_logloss"`` '
     '(``"multiclass"``), ``"cross_entropy"``, ``"binary_error"``, '

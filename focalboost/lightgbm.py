@@ -160,8 +160,7 @@ _SECTIONS = estimator_sections(
         (
             "best_iteration_",
             "int",
-            "LightGBM's: the 1-based best round after early stopping, 0 "
-            "without it.",
+            "LightGBM's: the 1-based best round after early stopping, 0 without it.",
         ),
         (
             "n_iter_, n_estimators_",
@@ -779,9 +778,7 @@ def serving_objective(text: str, target_type: str, n_outputs: int) -> str:
     """
     lines = text.split("\n")
     end = lines.index("") if "" in lines else len(lines)  # the header block
-    header_at = next(
-        (i for i in range(end) if lines[i].startswith("objective=")), None
-    )
+    header_at = next((i for i in range(end) if lines[i].startswith("objective=")), None)
     param_at = next(
         (i for i, ln in enumerate(lines) if ln.startswith("[objective: ")), None
     )
@@ -796,9 +793,7 @@ def serving_objective(text: str, target_type: str, n_outputs: int) -> str:
     if header_at is not None:
         lines[header_at] = line
     else:
-        at = next(
-            (i for i in range(end) if lines[i].startswith("feature_names=")), end
-        )
+        at = next((i for i in range(end) if lines[i].startswith("feature_names=")), end)
         lines.insert(at, line)
     lines.insert(1, f"{NATIVE_KEY}={json.dumps(native)}")
     return "\n".join(lines)

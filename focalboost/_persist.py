@@ -335,6 +335,11 @@ def copy(source, target) -> None:
             setattr(target, f.name, vars(source)[f.name])
 
 
+#: Parameters that hold training-time objects, stored as None (the backends'
+#: own ``save_model`` does not keep its ``callbacks`` either).
+NOT_STORED = ("callbacks",)
+
+
 def metadata(estimator) -> str:
     """Return the JSON document of a fitted estimator (all but the trees)."""
     params = {}
@@ -343,6 +348,8 @@ def metadata(estimator) -> str:
             value is None or isinstance(value, (int, np.integer))
         ):
             value = None  # a RandomState instance is not stored
+        if name in NOT_STORED:
+            value = None
         if isinstance(value, float) and value != value:
             continue  # NaN (XGBoost's ``missing``): the default, restored as it
         try:

@@ -189,8 +189,8 @@ def xgb_continuation_early_stop(cls, tmp_path):
     clf = cls(n_estimators=10, eval_metric="logloss", callbacks=[stop()])
     clf.fit(X_train, y_train, **fit)
     assert clf.get_booster().num_boosted_rounds() == 10
-    # (the pickle variant: save_model stores no callbacks parameter)
-    loaded = _continue(cls, clf, tmp_path, "pickle")
+    # save_model keeps no callbacks, as XGBClassifier's does
+    loaded = _continue(cls, clf, tmp_path, "json")
     clf = cls(n_estimators=290, eval_metric="logloss", callbacks=[stop()])
     clf.fit(X_train, y_train, xgb_model=loaded, **fit)
     return clf.best_iteration >= 10, best > 0

@@ -169,6 +169,25 @@ def test_unstorable_parameters_say_to_pickle(tmp_path):
         model.save_model(tmp_path / "m.json")
 
 
+def test_callbacks_are_not_stored_as_the_backends_save_model(tmp_path):
+    # XGBClassifier.save_model keeps no callbacks either: a model fitted with
+    # callback objects saves, and loads with callbacks=None, the same model
+    X, y = _data("binary-bools")
+    stop = xgb.callback.EarlyStopping(rounds=2)
+    model = FocalXGBClassifier(n_estimators=20, callbacks=[stop], n_jobs=1)
+    model.fit(X, y, eval_set=[(X, y)], verbose=False)
+    model.save_model(tmp_path / "m.json")
+    loaded = FocalXGBClassifier().load_model(tmp_path / "m.json")
+    assert loaded.get_params()["callbacks"] is None
+    _assert_same_predictions(model, loaded, X)
+    reference = xgb.XGBClassifier(n_estimators=20, callbacks=[stop])
+    reference.fit(X, y, eval_set=[(X, y)], verbose=False)
+    reference.save_model(tmp_path / "x.json")
+    native = xgb.XGBClassifier()
+    native.load_model(tmp_path / "x.json")
+    assert native.get_params()["callbacks"] is None
+
+
 # -------------------------------------------- files written by this version
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
 

@@ -33,6 +33,7 @@ from ._input import categorical_indices
 from ._objective import FocalObjective
 from ._params import LIGHTGBM, LIGHTGBM_RESERVED, backend_keywords, make_init
 from ._training import TrainingLog
+from ._validation import check_eval_set
 
 __all__ = [
     "FocalLGBMClassifier",
@@ -337,7 +338,7 @@ default=None
                     "feature matrix."
                 )
             eval_set = list(zip(eval_X, eval_y, strict=True))
-        if eval_names is None and eval_set:
+        if eval_names is None and check_eval_set(eval_set, eval_sample_weight):
             # LightGBM's name of an entry that is the training data itself,
             # which its early stopping (and focalboost's) does not watch
             eval_names = [

@@ -13,6 +13,7 @@ LightGBM works in float64 on both sides, to 1e-12.
 """
 
 import pickle
+import warnings
 
 import lightgbm as lgb
 import numpy as np
@@ -447,12 +448,21 @@ def test_xgboost_verbose_prints_as_xgboost(capsys, verbose, lines):
 def test_eval_set_names_are_the_backends():
     xgb_clf = _xgb(n_estimators=2).fit(X, Y, eval_set=[(XV, YV), (X, Y)])
     assert list(xgb_clf.evals_result()) == ["validation_0", "validation_1"]
-    lgb_clf = _lgb(n_estimators=2).fit(X, Y, eval_set=[(XV, YV), (X, Y)])
-    assert list(lgb_clf.evals_result_) == ["valid_0", "valid_1"]
-    named = _lgb(n_estimators=2).fit(
-        X, Y, eval_set=[(XV, YV), (X, Y)], eval_names=["val", "train"]
-    )
-    assert list(named.evals_result_) == ["val", "train"]
+    # LightGBM names the training data itself "training" unless eval_names
+    # names it (the backend's own dict lists it first: the order is not kept)
+    cases = [
+        ([(XV, YV), (XV[:60], YV[:60])], {}, {"valid_0", "valid_1"}),
+        ([(XV, YV), (X, Y)], {}, {"valid_0", "training"}),
+        ([(XV, YV), (X, Y)], {"eval_names": ["val", "train"]}, {"val", "train"}),
+    ]
+    for eval_set, kwargs, names in cases:
+        ours = _lgb(n_estimators=2).fit(X, Y, eval_set=eval_set, **kwargs)
+        with warnings.catch_warnings():
+            # LightGBM 4.7 deprecates eval_set (its eval_X / eval_y lose the
+            # "training" name); focalboost keeps eval_set with this meaning
+            warnings.simplefilter("ignore", category=FutureWarning)
+            ref = _ref_lgb(n_estimators=2).fit(X, Y, eval_set=eval_set, **kwargs)
+        assert set(ours.evals_result_) == set(ref.evals_result_) == names
 
 
 def test_sample_weight_eval_set_is_eval_sample_weight():

@@ -386,8 +386,14 @@ _PLAN: Plan | None = None
 
 
 def _init_worker(plan: Plan) -> None:
+    import warnings
+
+    from .._kernels import KernelNotBuiltWarning
+
     global _PLAN
     _PLAN = plan
+    # the run's header names the kernel already: not once more per worker
+    warnings.simplefilter("ignore", KernelNotBuiltWarning)
 
 
 def run_task(plan: Plan, task: tuple) -> tuple[np.ndarray, float]:

@@ -36,7 +36,9 @@ def _info_rows(capsys, argv=("info",)) -> dict[str, str]:
     return rows
 
 
-def test_info_reports_versions_platform_and_kernel(capsys):
+def test_info_reports_versions_platform_and_kernel(capsys, monkeypatch):
+    # what this installation gives, not a numpy path chosen for the test run
+    monkeypatch.delenv("FOCALBOOST_NO_CKERNEL", raising=False)
     rows = _info_rows(capsys)
     expected = {
         "focalboost": focalboost.__version__,
@@ -100,6 +102,7 @@ def test_python_m_focalboost_info_runs():
 def test_status_lines_never_raise_on_bad_settings(monkeypatch, capsys, env, says):
     if not _kernels.HAVE_CKERNEL:  # pragma: no cover
         pytest.skip("the settings are read only with the compiled kernel")
+    monkeypatch.delenv("FOCALBOOST_NO_CKERNEL", raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert says in _kernels.kernel_summary()
